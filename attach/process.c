@@ -1,0 +1,191 @@
+/* /proc/PID: existence, identity, threads. */
+#include "attach/process.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Reads a whole small /proc file into buf (NUL-terminated); returns its length or -1. */
+static ssize_t read_small_file(const char *path, char *buf, size_t size)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t total = 0;
+    while ((size_t)total < size - 1) {
+        ssize_t n = read(fd, buf + total, size - 1 - (size_t)total);
+        if (n <= 0)
+            break;
+        total += n;
+    }
+    close(fd);
+    buf[total] = '\0';
+    return total;
+}
+
+/* Fields of /proc/.../stat after the command name, which may itself hold ") ". */
+static const char *stat_after_comm(const char *stat)
+{
+    const char *close_paren = strrchr(stat, ')');
+    return close_paren ? close_paren + 2 : NULL;
+}
+
+static bool read_start_time(pid_t pid, unsigned long long *start_time)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    if (read_small_file(path, buf, sizeof buf) <= 0)
+        return false;
+    const char *rest = stat_after_comm(buf);
+    /* rest starts at field 3 (state); start time is field 22. */
+    for (int field = 3; rest && field < 22; field++) {
+        rest = strchr(rest, ' ');
+        if (rest)
+            rest++;
+    }
+    return rest && sscanf(rest, "%llu", start_time) == 1;
+}
+
+enum pa_status pa_process_open(pid_t pid, struct pa_process *proc, struct pa_error *err)
+{
+    memset(proc, 0, sizeof *proc);
+    proc->pid = pid;
+    if (pid <= 0)
+        return pa_fail(err, PA_E_USAGE, "invalid PID %d", (int)pid);
+    if (!read_start_time(pid, &proc->start_time))
+        return pa_fail(err, PA_E_NO_PROCESS, "no process with PID %d", (int)pid);
+
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/cmdline", (int)pid);
+    ssize_t n = read_small_file(path, proc->command, sizeof proc->command);
+    for (ssize_t i = 0; i + 1 < n; i++)
+        if (proc->command[i] == '\0')
+            proc->command[i] = ' ';
+    snprintf(path, sizeof path, "/proc/%d/exe", (int)pid);
+    ssize_t len = readlink(path, proc->exe, sizeof proc->exe - 1);
+    if (len < 0) {
+        if (errno == ENOENT)
+            return pa_fail(err, PA_E_NO_PROCESS, "PID %d is a kernel thread or has exited", (int)pid);
+        return pa_fail(err, PA_E_PERMISSION,
+                       "permission denied inspecting PID %d: run as root or with CAP_SYS_PTRACE "
+                       "(and check kernel.yama.ptrace_scope)", (int)pid);
+    }
+    proc->exe[len] = '\0';
+    if (n <= 0) {
+        size_t copy = strnlen(proc->exe, sizeof proc->command - 1);
+        memcpy(proc->command, proc->exe, copy);
+        proc->command[copy] = '\0';
+    }
+    return PA_OK;
+}
+
+bool pa_process_alive(const struct pa_process *proc)
+{
+    unsigned long long start_time;
+    return read_start_time(proc->pid, &start_time) && start_time == proc->start_time;
+}
+
+void pa_process_host_path(pid_t pid, const char *path, char *out, size_t out_size)
+{
+    snprintf(out, out_size, "/proc/%d/root%s", (int)pid, path);
+}
+
+static int compare_pids(const void *a, const void *b)
+{
+    pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+    return (x > y) - (x < y);
+}
+
+static enum pa_status list_numeric_dir(const char *path, pid_t **ids, size_t *count,
+                                       struct pa_error *err)
+{
+    DIR *dir = opendir(path);
+    if (dir == NULL)
+        return pa_fail(err, PA_E_NO_PROCESS, "cannot list %s: %s", path, strerror(errno));
+    size_t capacity = 16, n = 0;
+    pid_t *list = malloc(capacity * sizeof *list);
+    struct dirent *entry;
+    while (list && (entry = readdir(dir)) != NULL) {
+        if (!isdigit((unsigned char)entry->d_name[0]))
+            continue;
+        if (n == capacity) {
+            pid_t *bigger = realloc(list, 2 * capacity * sizeof *list);
+            if (bigger == NULL) {
+                free(list);
+                list = NULL;
+                break;
+            }
+            list = bigger;
+            capacity *= 2;
+        }
+        list[n++] = (pid_t)atoi(entry->d_name);
+    }
+    closedir(dir);
+    if (list == NULL)
+        return pa_fail(err, PA_E_NOMEM, "out of memory listing %s", path);
+    qsort(list, n, sizeof *list, compare_pids);
+    *ids = list;
+    *count = n;
+    return PA_OK;
+}
+
+enum pa_status pa_process_threads(pid_t pid, pid_t **tids, size_t *count, struct pa_error *err)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+    return list_numeric_dir(path, tids, count, err);
+}
+
+char pa_thread_state(pid_t pid, pid_t tid)
+{
+    char path[80], buf[1024];
+    snprintf(path, sizeof path, "/proc/%d/task/%d/stat", (int)pid, (int)tid);
+    if (read_small_file(path, buf, sizeof buf) <= 0)
+        return 0;
+    const char *rest = stat_after_comm(buf);
+    return rest ? rest[0] : 0;
+}
+
+bool pa_thread_comm(pid_t pid, pid_t tid, char *out, size_t out_size)
+{
+    char path[80];
+    snprintf(path, sizeof path, "/proc/%d/task/%d/comm", (int)pid, (int)tid);
+    ssize_t n = read_small_file(path, out, out_size);
+    if (n <= 0)
+        return false;
+    out[strcspn(out, "\n")] = '\0';
+    return true;
+}
+
+static pid_t parent_of(pid_t pid)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    if (read_small_file(path, buf, sizeof buf) <= 0)
+        return 0;
+    const char *rest = stat_after_comm(buf);
+    int ppid = 0;
+    return rest && sscanf(rest, "%*c %d", &ppid) == 1 ? (pid_t)ppid : 0;
+}
+
+enum pa_status pa_process_children(pid_t pid, pid_t **children, size_t *count, struct pa_error *err)
+{
+    /* A scan of /proc works on every kernel (the per-task children file needs
+     * CONFIG_PROC_CHILDREN) and also sees children of exited threads. */
+    pid_t *all;
+    size_t n_all, n = 0;
+    enum pa_status status = list_numeric_dir("/proc", &all, &n_all, err);
+    if (status != PA_OK)
+        return status;
+    for (size_t i = 0; i < n_all; i++)
+        if (parent_of(all[i]) == pid)
+            all[n++] = all[i];
+    *children = all;
+    *count = n;
+    return PA_OK;
+}

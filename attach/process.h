@@ -1,0 +1,43 @@
+/* A target process as /proc shows it: existence, identity (start time, so a reused
+ * PID is noticed), command line, threads and their run states. */
+#ifndef PYATTACH_PROCESS_H
+#define PYATTACH_PROCESS_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "attach/error.h"
+
+struct pa_process {
+    pid_t pid;
+    unsigned long long start_time; /* /proc/PID/stat field 22, clock ticks after boot */
+    char command[512];             /* the command line, arguments joined by spaces */
+    char exe[PATH_MAX];            /* readlink of /proc/PID/exe, as the target sees it */
+};
+
+/* Validates the PID and fills *proc. PA_E_NO_PROCESS if it does not exist. */
+enum pa_status pa_process_open(pid_t pid, struct pa_process *proc, struct pa_error *err);
+
+/* Whether the PID still names the same process (exists, same start time). */
+bool pa_process_alive(const struct pa_process *proc);
+
+/* The host path of a file the target sees as `path`: through /proc/PID/root, so a
+ * target in another mount namespace (a container) is read from the host. */
+void pa_process_host_path(pid_t pid, const char *path, char *out, size_t out_size);
+
+/* The TIDs of the target's threads (from /proc/PID/task). *tids is malloc'd. */
+enum pa_status pa_process_threads(pid_t pid, pid_t **tids, size_t *count, struct pa_error *err);
+
+/* A thread's scheduler state letter from /proc/PID/task/TID/stat ('R' running, 'S'
+ * sleeping, 'D' disk, 't' traced, ...), or 0 if it is gone. */
+char pa_thread_state(pid_t pid, pid_t tid);
+
+/* The thread's kernel name (/proc/PID/task/TID/comm) into out; false if gone. */
+bool pa_thread_comm(pid_t pid, pid_t tid, char *out, size_t out_size);
+
+/* Direct children of pid (every thread's children file, or a /proc scan). */
+enum pa_status pa_process_children(pid_t pid, pid_t **children, size_t *count, struct pa_error *err);
+
+#endif

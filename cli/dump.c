@@ -1,0 +1,174 @@
+/* `pyattach dump -p PID [--json]`: every thread's Python stack, once. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/commands.h"
+#include "cli/json_print.h"
+#include "python_frames/python_process.h"
+#include "python_frames/thread_names.h"
+
+struct dumped_thread {
+    struct py_thread thread;
+    char name[64];
+    bool has_name;
+    bool running;
+    enum pa_status status; /* of its walk */
+    struct py_stack *stack;
+};
+
+static int compare_tid(const void *a, const void *b)
+{
+    const struct dumped_thread *x = a, *y = b;
+    return (x->thread.tid > y->thread.tid) - (x->thread.tid < y->thread.tid);
+}
+
+static void print_text(const struct py_process *p, const struct dumped_thread *threads, size_t count)
+{
+    char version[32];
+    py_runtime_version_string(&p->runtime, version, sizeof version);
+    printf("Process %d: %s   (CPython %s)\n", (int)p->target.process.pid, p->target.process.command, version);
+    for (size_t i = 0; i < count; i++) {
+        const struct dumped_thread *t = &threads[i];
+        printf("Thread %d", (int)t->thread.tid);
+        if (t->has_name)
+            printf(" \"%s\"", t->name);
+        printf(" (%s%s)\n", t->running ? "running" : "idle", t->thread.holds_gil ? ", holds GIL" : "");
+        if (t->status != PA_OK) {
+            printf("    (stack unreadable: the thread changed while being read)\n");
+            continue;
+        }
+        if (t->stack->depth == 0)
+            printf("    (no Python frames)\n");
+        for (size_t d = 0; d < t->stack->depth; d++) {
+            const struct py_frame *f = &t->stack->frames[d];
+            printf("    %s (%s:%d)\n", f->code->qualname, f->code->filename, f->line);
+        }
+        if (t->stack->incomplete)
+            printf("    ... (stack incomplete)\n");
+    }
+}
+
+static void print_json(const struct py_process *p, const struct dumped_thread *threads, size_t count)
+{
+    char version[32];
+    py_runtime_version_string(&p->runtime, version, sizeof version);
+    printf("{\"pid\": %d, \"command\": ", (int)p->target.process.pid);
+    pa_json_string(stdout, p->target.process.command);
+    printf(", \"version\": ");
+    pa_json_string(stdout, version);
+    printf(", \"version_source\": ");
+    pa_json_string(stdout, p->runtime.version_source);
+    printf(", \"threads\": [");
+    for (size_t i = 0; i < count; i++) {
+        const struct dumped_thread *t = &threads[i];
+        printf("%s\n  {\"tid\": %d, \"name\": ", i ? "," : "", (int)t->thread.tid);
+        if (t->has_name)
+            pa_json_string(stdout, t->name);
+        else
+            printf("null");
+        bool complete = t->status == PA_OK && !t->stack->incomplete;
+        printf(", \"state\": \"%s\", \"gil\": %s, \"incomplete\": %s, \"frames\": [",
+               t->running ? "running" : "idle", t->thread.holds_gil ? "true" : "false",
+               complete ? "false" : "true");
+        size_t depth = t->status == PA_OK ? t->stack->depth : 0;
+        for (size_t d = 0; d < depth; d++) {
+            const struct py_frame *f = &t->stack->frames[d];
+            printf("%s\n    {\"function\": ", d ? "," : "");
+            pa_json_string(stdout, f->code->name);
+            printf(", \"qualname\": ");
+            pa_json_string(stdout, f->code->qualname);
+            printf(", \"file\": ");
+            pa_json_string(stdout, f->code->filename);
+            printf(", \"line\": %d, \"first_line\": %d}", f->line, f->code->first_line);
+        }
+        printf("]}");
+    }
+    printf("\n]}\n");
+}
+
+static int usage_error(const char *message)
+{
+    pa_print_error(message);
+    return 1;
+}
+
+int pa_cmd_dump(int argc, char **argv)
+{
+    static const struct option options[] = {
+        {"pid", required_argument, NULL, 'p'},
+        {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    long pid = 0;
+    bool json = false;
+    int opt;
+    opterr = 0;
+    while ((opt = getopt_long(argc, argv, ":p:h", options, NULL)) != -1) {
+        char *end;
+        switch (opt) {
+        case 'p':
+            pid = strtol(optarg, &end, 10);
+            if (*optarg == '\0' || *end != '\0' || pid <= 0 || pid > 0x7fffffff)
+                return usage_error("dump: -p needs a process ID (a positive number)");
+            break;
+        case 'j':
+            json = true;
+            break;
+        case 'h':
+            printf("usage: pyattach dump -p PID [--json]\n");
+            return 0;
+        case ':':
+            return usage_error("dump: an option is missing its value");
+        default:
+            return usage_error("dump: unknown option (usage: pyattach dump -p PID [--json])");
+        }
+    }
+    if (pid == 0 || optind != argc)
+        return usage_error("dump: usage: pyattach dump -p PID [--json]");
+
+    struct pa_error err = {0};
+    struct py_process p;
+    enum pa_status status = py_process_attach((pid_t)pid, &p, &err);
+    if (status != PA_OK) {
+        pa_print_error(err.message);
+        return pa_status_exit_code(status);
+    }
+    struct py_thread *list = calloc(PY_MAX_THREADS, sizeof *list);
+    size_t count = 0;
+    status = list ? py_list_threads(&p.walker, list, PY_MAX_THREADS, &count, &err)
+                  : pa_fail(&err, PA_E_NOMEM, "out of memory");
+    struct dumped_thread *threads = calloc(count ? count : 1, sizeof *threads);
+    for (size_t i = 0; status == PA_OK && threads && i < count; i++) {
+        struct dumped_thread *t = &threads[i];
+        t->thread = list[i];
+        t->has_name = py_thread_name(&p, &t->thread, t->name, sizeof t->name);
+        t->running = pa_thread_state((pid_t)pid, t->thread.tid) == 'R';
+        t->stack = malloc(sizeof *t->stack);
+        if (t->stack == NULL) {
+            status = pa_fail(&err, PA_E_NOMEM, "out of memory");
+            break;
+        }
+        struct pa_error walk_err = {0};
+        t->status = py_walk_stack(&p.walker, t->thread.frame_addr, t->stack, &walk_err);
+    }
+    if (status == PA_OK && threads) {
+        qsort(threads, count, sizeof *threads, compare_tid);
+        if (json)
+            print_json(&p, threads, count);
+        else
+            print_text(&p, threads, count);
+    } else if (status == PA_OK) {
+        status = pa_fail(&err, PA_E_NOMEM, "out of memory");
+    }
+    if (status != PA_OK)
+        pa_print_error(err.message);
+    for (size_t i = 0; threads && i < count; i++)
+        free(threads[i].stack);
+    free(threads);
+    free(list);
+    py_process_detach(&p);
+    return pa_status_exit_code(status);
+}

@@ -1,0 +1,45 @@
+/* pyattach: dispatch to a subcommand; with none, `pyattach -p PID ...` records. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/commands.h"
+
+static const char usage[] =
+    "usage: pyattach -p PID [-d SECONDS] [-o FILE] [options]   (the same as: pyattach record ...)\n"
+    "       pyattach record [options] -o FILE -- COMMAND [ARGS...]\n"
+    "       pyattach top -p PID [options]\n"
+    "       pyattach dump -p PID [--json]\n"
+    "       pyattach view FILE.prof [-s SORT] [-n N]\n"
+    "Run 'pyattach COMMAND --help' for a command's options.\n";
+
+void pa_print_error(const char *message)
+{
+    fprintf(stderr, "pyattach: %s\n", message);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(usage, stderr);
+        return 1;
+    }
+    const char *command = argv[1];
+    if (strcmp(command, "--help") == 0 || strcmp(command, "-h") == 0) {
+        fputs(usage, stdout);
+        return 0;
+    }
+    if (strcmp(command, "dump") == 0)
+        return pa_cmd_dump(argc - 1, argv + 1);
+    if (strcmp(command, "record") == 0)
+        return pa_cmd_record(argc - 1, argv + 1);
+    if (strcmp(command, "top") == 0)
+        return pa_cmd_top(argc - 1, argv + 1);
+    if (strcmp(command, "view") == 0)
+        return pa_cmd_view(argc - 1, argv + 1);
+    if (command[0] == '-') {
+        argv[0] = "record";
+        return pa_cmd_record(argc, argv);
+    }
+    fprintf(stderr, "pyattach: unknown command '%s'\n%s", command, usage);
+    return 1;
+}

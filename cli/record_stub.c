@@ -1,0 +1,27 @@
+/* Placeholder until record and top land: says so and fails. */
+#include "cli/commands.h"
+
+int pa_cmd_record(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    pa_print_error("record: not implemented yet");
+    return 1;
+}
+
+int pa_cmd_top(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    pa_print_error("top: not implemented yet");
+    return 1;
+}
+
+/* Until cli/view.c lands. */
+__attribute__((weak)) int pa_cmd_view(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    pa_print_error("view: not implemented yet");
+    return 1;
+}

@@ -1,0 +1,33 @@
+/* Every output format behind one interface: add a sample, write at the end. */
+#ifndef PYATTACH_WRITER_H
+#define PYATTACH_WRITER_H
+
+#include <stdio.h>
+
+#include "attach/error.h"
+#include "output/stack.h"
+
+enum pa_format {
+    PA_FORMAT_PSTATS,
+    PA_FORMAT_TEXT,
+    PA_FORMAT_COLLAPSED,
+    PA_FORMAT_SPEEDSCOPE,
+};
+
+struct pa_writer;
+
+struct pa_writer_ops {
+    const char *name; /* as given to -f: "pstats", "text", "collapsed", "speedscope" */
+    struct pa_writer *(*create)(void);
+    enum pa_status (*add)(struct pa_writer *writer, const struct pa_stack *stack, struct pa_error *err);
+    /* Writes everything added so far; may be called more than once (live view saves). */
+    enum pa_status (*write)(struct pa_writer *writer, FILE *out, struct pa_error *err);
+    void (*destroy)(struct pa_writer *writer);
+};
+
+/* The ops for a format, and the format named by -f or by a file name's extension. */
+const struct pa_writer_ops *pa_writer_ops_for(enum pa_format format);
+int pa_format_from_name(const char *name, enum pa_format *out);      /* 0 on success */
+int pa_format_from_filename(const char *path, enum pa_format *out);  /* 0 on success; .prof is the default */
+
+#endif

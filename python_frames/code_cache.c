@@ -1,0 +1,219 @@
+/* Code objects by address: an open-addressing table of heap entries. Entries found
+ * stale are retired, not freed, so pointers handed out stay valid until the end. */
+#include "python_frames/code_cache.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "python_frames/linetable.h"
+#include "python_frames/pystring.h"
+
+#define CODE_READ_MAX 512 /* bytes of a PyCodeObject we ever need */
+
+struct py_code_cache {
+    struct py_code_info **slots;
+    size_t capacity; /* a power of two */
+    size_t count;
+    struct py_code_info **retired;
+    size_t retired_count, retired_capacity;
+};
+
+struct py_code_cache *py_code_cache_new(void)
+{
+    struct py_code_cache *cache = calloc(1, sizeof *cache);
+    if (cache == NULL)
+        return NULL;
+    cache->capacity = 256;
+    cache->slots = calloc(cache->capacity, sizeof *cache->slots);
+    if (cache->slots == NULL) {
+        free(cache);
+        return NULL;
+    }
+    return cache;
+}
+
+static void free_info(struct py_code_info *info)
+{
+    if (info == NULL)
+        return;
+    if (info->qualname != info->name)
+        free(info->qualname);
+    free(info->name);
+    free(info->filename);
+    free(info->linetable);
+    free(info);
+}
+
+void py_code_cache_free(struct py_code_cache *cache)
+{
+    if (cache == NULL)
+        return;
+    for (size_t i = 0; i < cache->capacity; i++)
+        free_info(cache->slots[i]);
+    for (size_t i = 0; i < cache->retired_count; i++)
+        free_info(cache->retired[i]);
+    free(cache->retired);
+    free(cache->slots);
+    free(cache);
+}
+
+size_t py_code_cache_size(const struct py_code_cache *cache)
+{
+    return cache->count;
+}
+
+static size_t slot_of(const struct py_code_cache *cache, uint64_t addr)
+{
+    uint64_t h = addr * 0x9E3779B97F4A7C15ull;
+    size_t i = (size_t)(h >> 20) & (cache->capacity - 1);
+    while (cache->slots[i] && cache->slots[i]->addr != addr)
+        i = (i + 1) & (cache->capacity - 1);
+    return i;
+}
+
+static bool grow(struct py_code_cache *cache)
+{
+    struct py_code_cache bigger = *cache;
+    bigger.capacity = cache->capacity * 2;
+    bigger.slots = calloc(bigger.capacity, sizeof *bigger.slots);
+    if (bigger.slots == NULL)
+        return false;
+    for (size_t i = 0; i < cache->capacity; i++)
+        if (cache->slots[i])
+            bigger.slots[slot_of(&bigger, cache->slots[i]->addr)] = cache->slots[i];
+    free(cache->slots);
+    cache->slots = bigger.slots;
+    cache->capacity = bigger.capacity;
+    return true;
+}
+
+static bool retire(struct py_code_cache *cache, struct py_code_info *info)
+{
+    if (cache->retired_count == cache->retired_capacity) {
+        size_t n = cache->retired_capacity ? cache->retired_capacity * 2 : 16;
+        struct py_code_info **bigger = realloc(cache->retired, n * sizeof *bigger);
+        if (bigger == NULL)
+            return false;
+        cache->retired = bigger;
+        cache->retired_capacity = n;
+    }
+    cache->retired[cache->retired_count++] = info;
+    return true;
+}
+
+static uint64_t field_u64(const uint8_t *buf, int32_t offset)
+{
+    uint64_t value = 0;
+    if (offset >= 0)
+        memcpy(&value, buf + offset, sizeof value);
+    return value;
+}
+
+static int32_t field_i32(const uint8_t *buf, int32_t offset)
+{
+    int32_t value = 0;
+    if (offset >= 0)
+        memcpy(&value, buf + offset, sizeof value);
+    return value;
+}
+
+/* The number of fast locals: a field up to 3.12; 3.13+ only describes the names tuple. */
+static int read_nlocals(const struct py_runtime *rt, struct pa_reader *reader, const uint8_t *buf)
+{
+    const struct py_layout *l = &rt->layout;
+    if (l->code_object.nlocals >= 0)
+        return field_i32(buf, l->code_object.nlocals);
+    uint64_t names = field_u64(buf, l->code_object.localsplusnames);
+    uint64_t size = 0;
+    if (names == 0 || pa_read_u64(reader, names + (uint64_t)l->object.ob_size, &size, NULL) != PA_OK)
+        return 0;
+    return size > 65536 ? 0 : (int)size;
+}
+
+static enum pa_status read_info(const struct py_runtime *rt, struct pa_reader *reader, uint64_t addr,
+                                const uint8_t *buf, struct py_code_info **out, struct pa_error *err)
+{
+    const struct py_layout *l = &rt->layout;
+    struct py_code_info *info = calloc(1, sizeof *info);
+    if (info == NULL)
+        return pa_fail(err, PA_E_NOMEM, "out of memory");
+    info->addr = addr;
+    info->filename_ptr = field_u64(buf, l->code_object.filename);
+    info->name_ptr = field_u64(buf, l->code_object.name);
+    info->linetable_ptr = field_u64(buf, l->code_object.linetable);
+    info->first_line = field_i32(buf, l->code_object.firstlineno);
+    info->nlocals = read_nlocals(rt, reader, buf);
+
+    enum pa_status status = py_read_string(reader, l, info->filename_ptr, &info->filename, err);
+    if (status == PA_OK)
+        status = py_read_string(reader, l, info->name_ptr, &info->name, err);
+    if (status == PA_OK && l->code_object.qualname >= 0)
+        status = py_read_string(reader, l, field_u64(buf, l->code_object.qualname), &info->qualname, err);
+    if (status == PA_OK && info->linetable_ptr)
+        status = py_read_bytes(reader, l, info->linetable_ptr, &info->linetable, &info->linetable_len, err);
+    if (status != PA_OK) {
+        free_info(info);
+        return status;
+    }
+    if (info->qualname == NULL)
+        info->qualname = info->name;
+    *out = info;
+    return PA_OK;
+}
+
+enum pa_status py_code_lookup(struct py_code_cache *cache, const struct py_runtime *rt,
+                              struct pa_reader *reader, uint64_t addr,
+                              const struct py_code_info **out, struct pa_error *err)
+{
+    const struct py_layout *l = &rt->layout;
+    uint8_t buf[CODE_READ_MAX];
+    size_t size = l->code_object.size > 0 && l->code_object.size < CODE_READ_MAX ? (size_t)l->code_object.size
+                                                                                 : CODE_READ_MAX;
+    enum pa_status status = pa_read(reader, addr, buf, size, err);
+    if (status != PA_OK)
+        return status;
+    if (rt->code_type_addr && field_u64(buf, l->object.ob_type) != rt->code_type_addr)
+        return pa_fail(err, PA_E_CORRUPT, "object at 0x%llx is not a code object", (unsigned long long)addr);
+
+    size_t slot = slot_of(cache, addr);
+    struct py_code_info *known = cache->slots[slot];
+    if (known && known->filename_ptr == field_u64(buf, l->code_object.filename) &&
+        known->name_ptr == field_u64(buf, l->code_object.name) &&
+        known->linetable_ptr == field_u64(buf, l->code_object.linetable) &&
+        known->first_line == field_i32(buf, l->code_object.firstlineno)) {
+        *out = known;
+        return PA_OK;
+    }
+    struct py_code_info *info;
+    status = read_info(rt, reader, addr, buf, &info, err);
+    if (status != PA_OK)
+        return status;
+    if (known) {
+        if (!retire(cache, known)) {
+            free_info(info);
+            return pa_fail(err, PA_E_NOMEM, "out of memory");
+        }
+        cache->slots[slot] = info;
+    } else {
+        if (2 * (cache->count + 1) > cache->capacity) {
+            if (!grow(cache)) {
+                free_info(info);
+                return pa_fail(err, PA_E_NOMEM, "out of memory");
+            }
+            slot = slot_of(cache, addr);
+        }
+        cache->slots[slot] = info;
+        cache->count++;
+    }
+    *out = info;
+    return PA_OK;
+}
+
+int py_code_line(const struct py_code_info *code, const struct py_runtime *rt, int instr_offset)
+{
+    if (instr_offset < 0) /* not started yet (f_lasti -1, prev_instr before the first unit) */
+        return code->first_line;
+    int line = py_line_for_offset(rt->layout.linetable_model, code->linetable, code->linetable_len,
+                                  code->first_line, instr_offset);
+    return line > 0 ? line : code->first_line;
+}

@@ -1,0 +1,44 @@
+/* Code objects read once and kept by address: names, first line and line table,
+ * so a sample costs one small read per frame. */
+#ifndef PYATTACH_CODE_CACHE_H
+#define PYATTACH_CODE_CACHE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "attach/error.h"
+#include "attach/memory.h"
+#include "python_frames/runtime.h"
+
+struct py_code_info {
+    uint64_t addr;
+    char *filename;
+    char *name;         /* co_name */
+    char *qualname;     /* co_qualname (3.11+), else the same string as name */
+    int first_line;
+    int nlocals;        /* fast locals, for telling calls apart (see stack_walk.c) */
+    uint8_t *linetable;
+    size_t linetable_len;
+    /* What the entry was read from, compared on every lookup: a freed code object
+     * whose address is reused by another must not keep the old names. */
+    uint64_t filename_ptr, name_ptr, linetable_ptr;
+};
+
+struct py_code_cache;
+
+struct py_code_cache *py_code_cache_new(void);
+void py_code_cache_free(struct py_code_cache *cache);
+
+/* The info of the code object at addr, reading it if unknown or changed. The pointer
+ * stays valid until the cache is freed or py_code_cache_trim drops it. */
+enum pa_status py_code_lookup(struct py_code_cache *cache, const struct py_runtime *rt,
+                              struct pa_reader *reader, uint64_t addr,
+                              const struct py_code_info **out, struct pa_error *err);
+
+/* The current line of a frame of this code at byte offset instr_offset. */
+int py_code_line(const struct py_code_info *code, const struct py_runtime *rt, int instr_offset);
+
+/* Number of entries, for the benchmark and memory bounds. */
+size_t py_code_cache_size(const struct py_code_cache *cache);
+
+#endif

@@ -1,0 +1,131 @@
+/* The shape of one CPython version's structures, as data: byte offsets named after
+ * the CPython struct and field they come from (like 3.13's _Py_DebugOffsets), plus a
+ * few "model" enums where versions differ in kind rather than in offsets.
+ * The walker only ever asks this table; no other file knows a CPython version. */
+#ifndef PYATTACH_LAYOUT_H
+#define PYATTACH_LAYOUT_H
+
+#include <stdint.h>
+
+#define PY_NO_FIELD (-1) /* the field does not exist in this version */
+
+/* How a thread's frames are chained. */
+enum py_frame_model {
+    PY_FRAMES_OBJECTS,      /* <= 3.10: PyFrameObject, linked by f_back */
+    PY_FRAMES_INTERPRETER,  /* >= 3.11: _PyInterpreterFrame, linked by previous */
+};
+
+/* What the frame's instruction field holds, and how it becomes a byte offset into co_code. */
+enum py_instr_model {
+    PY_INSTR_LASTI_BYTES,       /* <= 3.9: int f_lasti, byte offset */
+    PY_INSTR_LASTI_UNITS,       /* 3.10: int f_lasti, index in 2-byte code units */
+    PY_INSTR_PREV_INSTR_PTR,    /* 3.11, 3.12: _Py_CODEUNIT *prev_instr, the last instruction started */
+    PY_INSTR_INSTR_PTR,         /* >= 3.13: _Py_CODEUNIT *instr_ptr, the instruction executing / next */
+};
+
+/* Which line table the code object carries. */
+enum py_linetable_model {
+    PY_LINES_LNOTAB,    /* <= 3.9: co_lnotab, (byte incr, line incr) pairs */
+    PY_LINES_LINETABLE, /* 3.10: co_linetable, (byte delta, line delta) PEP 626 */
+    PY_LINES_LOCATIONS, /* >= 3.11: co_linetable, PEP 657 location table */
+};
+
+/* Where the thread holding the GIL can be seen. */
+enum py_gil_model {
+    PY_GIL_TSTATE_CURRENT_SYMBOL, /* 3.6: the exported _PyThreadState_Current */
+    PY_GIL_RUNTIME_TSTATE_CURRENT,/* 3.7 - 3.11: _PyRuntime.gilstate.tstate_current */
+    PY_GIL_INTERP_GIL_HOLDER,     /* >= 3.12: interp->ceval.gil -> {locked, last_holder} */
+};
+
+/* Where the list of interpreters starts. */
+enum py_runtime_model {
+    PY_RUNTIME_INTERP_HEAD_SYMBOL, /* 3.6: the static interp_head (in .symtab only) */
+    PY_RUNTIME_PYRUNTIME,          /* >= 3.7: _PyRuntime.interpreters.head */
+};
+
+struct py_layout {
+    uint32_t version_hex;  /* PY_VERSION_HEX this table was taken from, e.g. 0x030b07f0 */
+    enum py_runtime_model runtime_model;
+    enum py_frame_model frame_model;
+    enum py_instr_model instr_model;
+    enum py_linetable_model linetable_model;
+    enum py_gil_model gil_model;
+
+    struct {               /* _PyRuntimeState */
+        int32_t size;                    /* bytes to read from its start to reach every field below */
+        int32_t interpreters_head;       /* interpreters.head */
+        int32_t gilstate_tstate_current; /* gilstate.tstate_current (3.7 - 3.11) */
+    } runtime_state;
+
+    struct {               /* PyInterpreterState */
+        int32_t size;
+        int32_t next;
+        int32_t threads_head;  /* tstate_head (<= 3.10), threads.head (>= 3.11) */
+        int32_t ceval_gil;     /* ceval.gil, a struct _gil_runtime_state * (>= 3.12) */
+    } interpreter_state;
+
+    struct {               /* PyThreadState */
+        int32_t size;
+        int32_t next;
+        int32_t interp;
+        int32_t current_frame;    /* frame (<= 3.10), current_frame (>= 3.13); PY_NO_FIELD when via cframe */
+        int32_t cframe;           /* cframe, a _PyCFrame * (3.11, 3.12) */
+        int32_t thread_id;        /* pthread_t */
+        int32_t native_thread_id; /* the kernel TID (>= 3.8) */
+    } thread_state;
+
+    struct {               /* _PyCFrame (3.11, 3.12) */
+        int32_t current_frame;
+    } cframe;
+
+    struct {               /* struct _gil_runtime_state (>= 3.12) */
+        int32_t locked;
+        int32_t last_holder;
+    } gil_runtime_state;
+
+    struct {               /* PyFrameObject (<= 3.10) or _PyInterpreterFrame (>= 3.11) */
+        int32_t size;
+        int32_t previous;   /* f_back / previous */
+        int32_t executable; /* f_code / f_executable */
+        int32_t instr;      /* f_lasti / prev_instr / instr_ptr, read per instr_model */
+        int32_t owner;      /* owner (>= 3.11); frames owned by the C stack are skipped */
+        int32_t localsplus; /* f_localsplus / localsplus */
+    } interpreter_frame;
+
+    struct {               /* PyCodeObject */
+        int32_t size;
+        int32_t filename;
+        int32_t name;
+        int32_t qualname;     /* >= 3.11 */
+        int32_t firstlineno;
+        int32_t linetable;    /* co_lnotab (<= 3.9), co_linetable (>= 3.10): a bytes object */
+        int32_t code_adaptive;/* co_code_adaptive (>= 3.11): bytecode inline in the code object */
+        int32_t nlocals;      /* co_nlocals (<= 3.10), co_nlocalsplus (3.11, 3.12): an int */
+        int32_t localsplusnames; /* co_localsplusnames (>= 3.11), a tuple: its size when nlocals is absent */
+    } code_object;
+
+    struct {               /* PyObject / PyVarObject */
+        int32_t ob_type;
+        int32_t ob_size;
+    } object;
+
+    struct {               /* PyASCIIObject / PyCompactUnicodeObject (PEP 393) */
+        int32_t length;
+        int32_t state;
+        int32_t ascii_size;   /* sizeof(PyASCIIObject): compact ASCII data follows it */
+        int32_t compact_size; /* sizeof(PyCompactUnicodeObject): other compact data follows it */
+    } unicode_object;
+
+    struct {               /* PyBytesObject */
+        int32_t ob_sval;
+    } bytes_object;
+};
+
+/* Owner value of frames that belong to the C stack (entry/shim frames, >= 3.12). */
+#define PY_FRAME_OWNED_BY_CSTACK 3
+
+/* The built-in table for major.minor (3.6 ... 3.12), or NULL. 3.13+ takes its layout
+ * from the target's own _Py_DebugOffsets instead (see debug_offsets.h). */
+const struct py_layout *py_layout_for_version(int major, int minor);
+
+#endif

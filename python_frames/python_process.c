@@ -1,0 +1,33 @@
+/* Attaching to a CPython process: open the target, locate the runtime. */
+#include "python_frames/python_process.h"
+
+#include <string.h>
+
+enum pa_status py_process_attach(pid_t pid, struct py_process *p, struct pa_error *err)
+{
+    memset(p, 0, sizeof *p);
+    enum pa_status status = pa_target_open(pid, &p->target, err);
+    if (status != PA_OK)
+        return status;
+    status = py_runtime_locate(&p->target, &p->runtime, err);
+    if (status == PA_OK) {
+        p->codes = py_code_cache_new();
+        if (p->codes == NULL)
+            status = pa_fail(err, PA_E_NOMEM, "out of memory");
+    }
+    if (status != PA_OK) {
+        pa_target_close(&p->target);
+        return status;
+    }
+    p->walker.runtime = &p->runtime;
+    p->walker.reader = &p->target.reader;
+    p->walker.codes = p->codes;
+    return PA_OK;
+}
+
+void py_process_detach(struct py_process *p)
+{
+    py_code_cache_free(p->codes);
+    p->codes = NULL;
+    pa_target_close(&p->target);
+}

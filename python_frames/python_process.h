@@ -1,0 +1,21 @@
+/* A CPython process we are attached to: the target, its runtime, the code cache and
+ * a walker over them. The one entry point the commands use to read stacks. */
+#ifndef PYATTACH_PYTHON_PROCESS_H
+#define PYATTACH_PYTHON_PROCESS_H
+
+#include "attach/target.h"
+#include "python_frames/code_cache.h"
+#include "python_frames/runtime.h"
+#include "python_frames/stack_walk.h"
+
+struct py_process {
+    struct pa_target target;
+    struct py_runtime runtime;
+    struct py_code_cache *codes;
+    struct py_walker walker;
+};
+
+enum pa_status py_process_attach(pid_t pid, struct py_process *process, struct pa_error *err);
+void py_process_detach(struct py_process *process);
+
+#endif

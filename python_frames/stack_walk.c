@@ -1,0 +1,160 @@
+/* Walking one thread's frames, innermost first, and naming each call.
+ *
+ * Telling calls apart (cProfile's ncalls, from samples): frames carry no call
+ * counter, and a new call of the same function often reuses the same frame memory
+ * (3.11+ data-stack slots; <= 3.10 "zombie" frames cached on the code object). But
+ * while a frame waits on a callee, its instruction and its fast locals cannot
+ * change. So a call is identified by its own frame and code plus, for every frame
+ * further out, (frame, code, instruction, locals). A new call of f is seen whenever
+ * its caller advanced or rebound a local in between; a caller that calls f again
+ * from the same instruction with identical locals (`while True: f()`) is seen as
+ * one long call. The README states this limit. */
+#include "python_frames/stack_walk.h"
+
+#include <string.h>
+
+#define LOCALS_HASHED 8 /* fast locals looked at per frame */
+#define FRAME_READ_MAX 1024
+
+static uint64_t field_u64(const uint8_t *buf, int32_t offset)
+{
+    uint64_t value = 0;
+    if (offset >= 0)
+        memcpy(&value, buf + offset, sizeof value);
+    return value;
+}
+
+static uint64_t mix(uint64_t h, uint64_t value)
+{
+    h ^= value + 0x9E3779B97F4A7C15ull + (h << 6) + (h >> 2);
+    return h * 0xff51afd7ed558ccdull;
+}
+
+/* Byte offset of the frame's current instruction into its bytecode. */
+static int32_t instruction_offset(const struct py_layout *l, const uint8_t *frame, uint64_t code)
+{
+    switch (l->instr_model) {
+    case PY_INSTR_LASTI_BYTES: {
+        int32_t lasti;
+        memcpy(&lasti, frame + l->interpreter_frame.instr, sizeof lasti);
+        return lasti;
+    }
+    case PY_INSTR_LASTI_UNITS: {
+        int32_t lasti;
+        memcpy(&lasti, frame + l->interpreter_frame.instr, sizeof lasti);
+        return lasti < 0 ? lasti : lasti * 2;
+    }
+    case PY_INSTR_PREV_INSTR_PTR:
+    case PY_INSTR_INSTR_PTR: {
+        uint64_t instr = field_u64(frame, l->interpreter_frame.instr);
+        uint64_t start = code + (uint64_t)l->code_object.code_adaptive;
+        int64_t delta = (int64_t)(instr - start);
+        return delta < -2 || delta > (1 << 28) ? -1 : (int32_t)delta;
+    }
+    }
+    return -1;
+}
+
+static uint64_t hash_locals(const uint8_t *frame, size_t have, const struct py_layout *l, int nlocals)
+{
+    uint64_t h = 0;
+    size_t n = nlocals < LOCALS_HASHED ? (size_t)(nlocals > 0 ? nlocals : 0) : LOCALS_HASHED;
+    for (size_t i = 0; i < n; i++) {
+        size_t at = (size_t)l->interpreter_frame.localsplus + 8 * i;
+        if (at + 8 > have)
+            break;
+        h = mix(h, field_u64(frame, (int32_t)at));
+    }
+    return h;
+}
+
+/* Reads the frame with a window of its fast locals; without them if that fails
+ * (the frame may sit at the very end of a data-stack chunk). */
+static enum pa_status read_frame(const struct py_walker *w, uint64_t addr, uint8_t *buf, size_t *have,
+                                 struct pa_error *err)
+{
+    const struct py_layout *l = &w->runtime->layout;
+    size_t base = (size_t)l->interpreter_frame.size;
+    size_t with_locals = (size_t)l->interpreter_frame.localsplus + 8 * LOCALS_HASHED;
+    if (with_locals < base)
+        with_locals = base;
+    if (with_locals <= FRAME_READ_MAX && pa_read(w->reader, addr, buf, with_locals, NULL) == PA_OK) {
+        *have = with_locals;
+        return PA_OK;
+    }
+    *have = base;
+    return pa_read(w->reader, addr, buf, base, err);
+}
+
+static void name_calls(struct py_stack *stack)
+{
+    uint64_t outer = 0;
+    for (size_t i = stack->depth; i-- > 0;) {
+        struct py_frame *f = &stack->frames[i];
+        uint64_t id = mix(mix(outer, f->frame_addr), f->code ? f->code->addr : 0);
+        f->call_id = id;
+        /* What a callee of this frame inherits: this frame cannot move while it waits. */
+        outer = mix(mix(id, (uint64_t)(uint32_t)f->instr_offset), f->locals_hash);
+    }
+}
+
+enum pa_status py_walk_stack(const struct py_walker *w, uint64_t frame_addr, struct py_stack *stack,
+                             struct pa_error *err)
+{
+    const struct py_layout *l = &w->runtime->layout;
+    stack->depth = 0;
+    stack->incomplete = false;
+    if (l->interpreter_frame.size <= 0 || l->interpreter_frame.size > FRAME_READ_MAX)
+        return pa_fail(err, PA_E_CORRUPT, "frame size %d out of range", (int)l->interpreter_frame.size);
+
+    /* Brent's cycle check: remember one address, move it every power of two steps. */
+    uint64_t saved = 0;
+    size_t steps = 0, power = 1;
+    uint8_t buf[FRAME_READ_MAX];
+    while (frame_addr != 0) {
+        if (frame_addr == saved) {
+            stack->incomplete = true;
+            break;
+        }
+        if (++steps == power) {
+            saved = frame_addr;
+            power *= 2;
+            steps = 0;
+        }
+        if (stack->depth == PY_MAX_DEPTH) {
+            stack->incomplete = true;
+            break;
+        }
+        size_t have;
+        enum pa_status status = read_frame(w, frame_addr, buf, &have, err);
+        if (status != PA_OK) {
+            if (stack->depth == 0)
+                return status;
+            stack->incomplete = true;
+            break;
+        }
+        uint64_t previous = field_u64(buf, l->interpreter_frame.previous);
+        if (l->interpreter_frame.owner >= 0 && buf[l->interpreter_frame.owner] == PY_FRAME_OWNED_BY_CSTACK) {
+            frame_addr = previous; /* 3.12+ entry/shim frame: no Python code of its own */
+            continue;
+        }
+        uint64_t code_addr = field_u64(buf, l->interpreter_frame.executable);
+        const struct py_code_info *code;
+        status = py_code_lookup(w->codes, w->runtime, w->reader, code_addr, &code, err);
+        if (status != PA_OK) {
+            if (stack->depth == 0)
+                return status;
+            stack->incomplete = true;
+            break;
+        }
+        struct py_frame *f = &stack->frames[stack->depth++];
+        f->code = code;
+        f->frame_addr = frame_addr;
+        f->instr_offset = instruction_offset(l, buf, code_addr);
+        f->line = py_code_line(code, w->runtime, f->instr_offset);
+        f->locals_hash = hash_locals(buf, have, l, code->nlocals);
+        frame_addr = previous;
+    }
+    name_calls(stack);
+    return PA_OK;
+}

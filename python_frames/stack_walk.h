@@ -1,0 +1,60 @@
+/* Thread states and their Python stacks, read from the running target. Every chain
+ * is bounded (depth cap, cycle check); a torn read ends the walk with `incomplete`. */
+#ifndef PYATTACH_STACK_WALK_H
+#define PYATTACH_STACK_WALK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "attach/error.h"
+#include "attach/memory.h"
+#include "python_frames/code_cache.h"
+#include "python_frames/runtime.h"
+
+#define PY_MAX_DEPTH 2048     /* deeper stacks are cut and marked incomplete */
+#define PY_MAX_THREADS 4096
+#define PY_MAX_INTERPRETERS 256
+
+struct py_thread {
+    uint64_t tstate_addr;
+    uint64_t interp_addr;
+    pid_t tid;             /* kernel TID; 0 if it could not be read */
+    uint64_t pthread_id;
+    bool holds_gil;
+    uint64_t frame_addr;   /* innermost frame; 0 when the thread runs no Python code */
+};
+
+struct py_frame {
+    const struct py_code_info *code;
+    int line;
+    uint64_t call_id;      /* see stack_walk.c: equal across samples = the same call */
+    uint64_t frame_addr;
+    int32_t instr_offset;  /* byte offset of the current instruction in the code */
+    uint64_t locals_hash;  /* of the frame's fast locals, frozen while it waits on a callee */
+};
+
+struct py_stack {
+    size_t depth;
+    bool incomplete;
+    struct py_frame frames[PY_MAX_DEPTH]; /* frames[0] is the innermost */
+};
+
+/* What a walk needs: the runtime, a reader of the target, and the code cache. */
+struct py_walker {
+    const struct py_runtime *runtime;
+    struct pa_reader *reader;
+    struct py_code_cache *codes;
+};
+
+/* Every thread state of every interpreter, at most max of them. */
+enum pa_status py_list_threads(const struct py_walker *walker, struct py_thread *threads, size_t max,
+                               size_t *count, struct pa_error *err);
+
+/* The Python stack from the frame at frame_addr outwards. On a torn read after some
+ * frames were read the result is PA_OK with stack->incomplete set. */
+enum pa_status py_walk_stack(const struct py_walker *walker, uint64_t frame_addr, struct py_stack *stack,
+                             struct pa_error *err);
+
+#endif
