@@ -57,11 +57,16 @@ struct rodata_search {
     bool ok;
 };
 
+/* PY_VERSION is often not a string of its own: the linker merges it into the tail
+ * of a longer literal ending the same way ("/root/.pyenv/versions/3.9.18"), so a
+ * match may start after any character that cannot be part of a version. */
 static bool search_section(const char *data, size_t size, void *user)
 {
     struct rodata_search *search = user;
     for (size_t i = 1; i + 5 < size; i++) {
-        if (data[i - 1] != '\0' || (data[i] != '2' && data[i] != '3') || data[i + 1] != '.')
+        char before = data[i - 1];
+        if ((data[i] != '2' && data[i] != '3') || data[i + 1] != '.' || before == '.' ||
+            (before >= '0' && before <= '9'))
             continue;
         size_t len = strnlen(data + i, size - i);
         if (i + len < size && parse_version_literal(data + i, len, &search->found)) {
