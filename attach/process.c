@@ -87,7 +87,10 @@ enum pa_status pa_process_open(pid_t pid, struct pa_process *proc, struct pa_err
 bool pa_process_alive(const struct pa_process *proc)
 {
     unsigned long long start_time;
-    return read_start_time(proc->pid, &start_time) && start_time == proc->start_time;
+    if (!read_start_time(proc->pid, &start_time) || start_time != proc->start_time)
+        return false;
+    char state = pa_thread_state(proc->pid, proc->pid);
+    return state != 'Z' && state != 'X' && state != 0; /* a zombie has no memory left to read */
 }
 
 void pa_process_host_path(pid_t pid, const char *path, char *out, size_t out_size)
@@ -173,19 +176,47 @@ static pid_t parent_of(pid_t pid)
     return rest && sscanf(rest, "%*c %d", &ppid) == 1 ? (pid_t)ppid : 0;
 }
 
-enum pa_status pa_process_children(pid_t pid, pid_t **children, size_t *count, struct pa_error *err)
+enum pa_status pa_process_descendants(const pid_t *roots, size_t root_count, pid_t **descendants, size_t *count,
+                                      struct pa_error *err)
 {
-    /* A scan of /proc works on every kernel (the per-task children file needs
-     * CONFIG_PROC_CHILDREN) and also sees children of exited threads. */
+    /* One scan of /proc for the parent of every process (the per-task children file
+     * needs CONFIG_PROC_CHILDREN), then rounds that adopt children of known members
+     * until nothing changes. */
     pid_t *all;
     size_t n_all, n = 0;
     enum pa_status status = list_numeric_dir("/proc", &all, &n_all, err);
     if (status != PA_OK)
         return status;
+    pid_t *parents = malloc((n_all ? n_all : 1) * sizeof *parents);
+    pid_t *found = malloc((n_all ? n_all : 1) * sizeof *found);
+    if (parents == NULL || found == NULL) {
+        free(all);
+        free(parents);
+        free(found);
+        return pa_fail(err, PA_E_NOMEM, "out of memory listing processes");
+    }
     for (size_t i = 0; i < n_all; i++)
-        if (parent_of(all[i]) == pid)
-            all[n++] = all[i];
-    *children = all;
+        parents[i] = parent_of(all[i]);
+    for (bool grew = true; grew;) {
+        grew = false;
+        for (size_t i = 0; i < n_all; i++) {
+            if (all[i] == 0)
+                continue;
+            bool member = false;
+            for (size_t r = 0; r < root_count && !member; r++)
+                member = parents[i] == roots[r];
+            for (size_t f = 0; f < n && !member; f++)
+                member = parents[i] == found[f];
+            if (member) {
+                found[n++] = all[i];
+                all[i] = 0;
+                grew = true;
+            }
+        }
+    }
+    free(all);
+    free(parents);
+    *descendants = found;
     *count = n;
     return PA_OK;
 }

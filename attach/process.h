@@ -37,7 +37,9 @@ char pa_thread_state(pid_t pid, pid_t tid);
 /* The thread's kernel name (/proc/PID/task/TID/comm) into out; false if gone. */
 bool pa_thread_comm(pid_t pid, pid_t tid, char *out, size_t out_size);
 
-/* Direct children of pid (every thread's children file, or a /proc scan). */
-enum pa_status pa_process_children(pid_t pid, pid_t **children, size_t *count, struct pa_error *err);
+/* Every descendant of the given roots (children, grandchildren, ...), from one scan
+ * of /proc. *descendants is malloc'd. */
+enum pa_status pa_process_descendants(const pid_t *roots, size_t root_count, pid_t **descendants, size_t *count,
+                                      struct pa_error *err);
 
 #endif

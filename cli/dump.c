@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "cli/commands.h"
-#include "cli/json_print.h"
+#include "output/json.h"
 #include "python_frames/python_process.h"
 #include "python_frames/thread_names.h"
 
@@ -22,6 +22,11 @@ static int compare_tid(const void *a, const void *b)
 {
     const struct dumped_thread *x = a, *y = b;
     return (x->thread.tid > y->thread.tid) - (x->thread.tid < y->thread.tid);
+}
+
+static void print_json_string(const char *s)
+{
+    pa_json_string(stdout, s, strlen(s));
 }
 
 static void print_text(const struct py_process *p, const struct dumped_thread *threads, size_t count)
@@ -55,17 +60,17 @@ static void print_json(const struct py_process *p, const struct dumped_thread *t
     char version[32];
     py_runtime_version_string(&p->runtime, version, sizeof version);
     printf("{\"pid\": %d, \"command\": ", (int)p->target.process.pid);
-    pa_json_string(stdout, p->target.process.command);
+    print_json_string(p->target.process.command);
     printf(", \"version\": ");
-    pa_json_string(stdout, version);
+    print_json_string(version);
     printf(", \"version_source\": ");
-    pa_json_string(stdout, p->runtime.version_source);
+    print_json_string(p->runtime.version_source);
     printf(", \"threads\": [");
     for (size_t i = 0; i < count; i++) {
         const struct dumped_thread *t = &threads[i];
         printf("%s\n  {\"tid\": %d, \"name\": ", i ? "," : "", (int)t->thread.tid);
         if (t->has_name)
-            pa_json_string(stdout, t->name);
+            print_json_string(t->name);
         else
             printf("null");
         bool complete = t->status == PA_OK && !t->stack->incomplete;
@@ -76,11 +81,11 @@ static void print_json(const struct py_process *p, const struct dumped_thread *t
         for (size_t d = 0; d < depth; d++) {
             const struct py_frame *f = &t->stack->frames[d];
             printf("%s\n    {\"function\": ", d ? "," : "");
-            pa_json_string(stdout, f->code->name);
+            print_json_string(f->code->name);
             printf(", \"qualname\": ");
-            pa_json_string(stdout, f->code->qualname);
+            print_json_string(f->code->qualname);
             printf(", \"file\": ");
-            pa_json_string(stdout, f->code->filename);
+            print_json_string(f->code->filename);
             printf(", \"line\": %d, \"first_line\": %d}", f->line, f->code->first_line);
         }
         printf("]}");

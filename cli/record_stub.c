@@ -1,13 +1,5 @@
-/* Placeholder until record and top land: says so and fails. */
+/* Placeholder until top lands: says so and fails. */
 #include "cli/commands.h"
-
-int pa_cmd_record(int argc, char **argv)
-{
-    (void)argc;
-    (void)argv;
-    pa_print_error("record: not implemented yet");
-    return 1;
-}
 
 int pa_cmd_top(int argc, char **argv)
 {

@@ -171,6 +171,8 @@ static const struct field_spec {
     /* char co_code_adaptive[1]: the struct holds at least its first byte. */
     {"code_object", "co_code_adaptive", DO(code_object.size), DO(code_object.co_code_adaptive), 1,
      PL(code_object.code_adaptive)},
+    {"code_object", "localsplusnames", DO(code_object.size), DO(code_object.localsplusnames), 8,
+     PL(code_object.localsplusnames)},
     {"pyobject", "ob_type", DO(pyobject.size), DO(pyobject.ob_type), 8, PL(object.ob_type)},
     /* PyVarObject.ob_size, as seen through PyBytesObject.ob_base. */
     {"bytes_object", "ob_size", DO(bytes_object.size), DO(bytes_object.ob_size), 8, PL(object.ob_size)},
@@ -281,6 +283,7 @@ enum pa_status py_layout_from_debug_offsets(const uint8_t *buf, size_t len,
     l.runtime_state.gilstate_tstate_current = PY_NO_FIELD; /* 3.12 moved the GIL holder */
     l.thread_state.cframe = PY_NO_FIELD;                   /* 3.13 dropped _PyCFrame */
     l.cframe.current_frame = PY_NO_FIELD;
+    l.code_object.nlocals = PY_NO_FIELD; /* only co_localsplusnames is described: its size counts them */
     if ((st = check_sections(buf, err)) != PA_OK || (st = read_fields(buf, &l, err)) != PA_OK ||
         (st = rebase_gil(buf, &l, err)) != PA_OK || (st = derive_sizes(buf, &l, err)) != PA_OK)
         return st;

@@ -1,0 +1,49 @@
+/* The recording options of the CLI contract (shared/CLI.md), parsed once; the only
+ * mutable state of the program outside its stages. Used by record and top. */
+#ifndef PYATTACH_OPTIONS_H
+#define PYATTACH_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "output/writer.h"
+
+#define PA_MAX_PIDS 64
+#define PA_MAX_RATE 100000.0 /* Hz; beyond this the kernel's timer slack dominates */
+
+enum pa_mode {
+    PA_MODE_WALL, /* every thread at every sample, as cProfile measures */
+    PA_MODE_CPU,  /* threads the kernel has on a CPU at the sample */
+    PA_MODE_GIL,  /* the thread holding the GIL */
+};
+
+struct pa_options {
+    pid_t pids[PA_MAX_PIDS];
+    size_t pid_count;
+    double duration;      /* seconds; 0 = until a signal or the target exits */
+    const char *output;   /* a template: %p %t %h %% */
+    bool format_given;
+    enum pa_format format;
+    double rate;          /* Hz */
+    enum pa_mode mode;
+    bool subprocesses;
+    bool threads;
+    bool native;
+    bool blocking;
+    bool quiet;
+    char **command;       /* record -- COMMAND ARGS...; NULL-terminated */
+    double delay;         /* top: seconds between refreshes */
+    bool once;            /* top: one plain snapshot per interval */
+};
+
+enum pa_parse_result { PA_PARSE_OK, PA_PARSE_USAGE, PA_PARSE_HELP };
+
+/* Parses argv (argv[0] is the subcommand) for "record" or "top". On a usage error
+ * message holds one line to print. */
+enum pa_parse_result pa_options_parse(const char *command, int argc, char **argv, struct pa_options *options,
+                                      char *message, size_t message_size);
+
+const char *pa_mode_name(enum pa_mode mode);
+
+#endif

@@ -1,0 +1,314 @@
+/* `pyattach record` (and `pyattach -p PID ...`): sample until the duration ends, a
+ * signal arrives or the targets exit, then write the profile atomically. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/commands.h"
+#include "cli/options.h"
+#include "cli/output_file.h"
+#include "cli/sample_clock.h"
+#include "cli/sampler.h"
+
+#define STATUS_INTERVAL 0.25
+#define SPAWN_ATTACH_TIMEOUT 10.0
+
+/* Signal state: the one thing a handler may touch. The first SIGINT/SIGTERM/SIGHUP
+ * asks to stop and write; a second SIGINT leaves at once, removing a half-written
+ * temporary file if there is one. */
+static volatile sig_atomic_t stop_requested;
+static struct pa_output_temp write_in_progress;
+
+static void on_stop_signal(int signo)
+{
+    if (signo == SIGINT && stop_requested) {
+        if (write_in_progress.path[0])
+            unlink(write_in_progress.path);
+        _exit(130);
+    }
+    stop_requested = 1;
+}
+
+static void install_signal_handlers(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = 0; /* no SA_RESTART: the sampling sleep must wake up */
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+}
+
+struct process_output {
+    pid_t pid;
+    struct pa_writer *writer;
+};
+
+struct recording {
+    const struct pa_options *options;
+    const struct pa_writer_ops *ops;
+    bool per_process;                /* -o holds %p: one file per process */
+    struct process_output *outputs;  /* one entry, or one per process */
+    size_t output_count, output_capacity;
+    enum pa_status sink_status;
+    struct pa_error sink_err;
+};
+
+static struct pa_writer *writer_for(struct recording *r, pid_t pid)
+{
+    pid_t key = r->per_process ? pid : 0;
+    for (size_t i = 0; i < r->output_count; i++)
+        if (r->outputs[i].pid == key)
+            return r->outputs[i].writer;
+    if (r->output_count == r->output_capacity) {
+        size_t n = r->output_capacity ? r->output_capacity * 2 : 4;
+        struct process_output *bigger = realloc(r->outputs, n * sizeof *bigger);
+        if (bigger == NULL)
+            return NULL;
+        r->outputs = bigger;
+        r->output_capacity = n;
+    }
+    struct pa_writer *writer = r->ops->create();
+    if (writer)
+        r->outputs[r->output_count++] = (struct process_output){key, writer};
+    return writer;
+}
+
+static void sink(void *user, struct pa_sampled_process *process, const struct pa_stack *stack)
+{
+    struct recording *r = user;
+    struct pa_writer *writer = writer_for(r, process->pid);
+    if (writer == NULL) {
+        r->sink_status = pa_fail(&r->sink_err, PA_E_NOMEM, "out of memory");
+        return;
+    }
+    if (r->ops->add(writer, stack, &r->sink_err) != PA_OK)
+        r->sink_status = r->sink_err.status;
+}
+
+static bool stderr_is_terminal(const struct pa_options *o)
+{
+    return !o->quiet && isatty(STDERR_FILENO);
+}
+
+static pid_t spawn(char **command, struct pa_error *err)
+{
+    pid_t child = fork();
+    if (child < 0) {
+        pa_fail(err, PA_E_USAGE, "cannot start %s: %s", command[0], strerror(errno));
+        return -1;
+    }
+    if (child == 0) {
+        execvp(command[0], command);
+        fprintf(stderr, "pyattach: cannot run %s: %s\n", command[0], strerror(errno));
+        _exit(127);
+    }
+    return child;
+}
+
+/* A spawned command becomes Python only after exec and the runtime's start: retry. */
+static enum pa_status attach_spawned(struct pa_sampler *sampler, pid_t child, int *child_status,
+                                     bool *child_exited, struct pa_error *err)
+{
+    double start = pa_monotonic_seconds();
+    for (;;) {
+        if (waitpid(child, child_status, WNOHANG) == child) {
+            *child_exited = true;
+            return pa_fail(err, PA_E_NOT_PYTHON, "the command exited before Python could be found in it");
+        }
+        enum pa_status status = pa_sampler_add(sampler, child, err);
+        if (status == PA_OK || (status != PA_E_NOT_PYTHON && status != PA_E_NO_PROCESS) || stop_requested ||
+            pa_monotonic_seconds() - start > SPAWN_ATTACH_TIMEOUT)
+            return status;
+        struct timespec pause = {0, 5 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+    }
+}
+
+/* The reloader of Django's runserver and a gunicorn master do no Python work of
+ * their own: say so when their children are Python and -s was not given. */
+static void hint_about_children(const struct pa_sampler *sampler, const struct pa_options *o)
+{
+    if (o->subprocesses || o->quiet)
+        return;
+    for (size_t i = 0; i < sampler->count; i++) {
+        pid_t root = sampler->processes[i]->pid, *found = NULL;
+        size_t count = 0;
+        if (pa_process_descendants(&root, 1, &found, &count, NULL) != PA_OK)
+            continue;
+        for (size_t c = 0; c < count; c++) {
+            struct py_process child;
+            if (py_process_attach(found[c], &child, NULL) == PA_OK) {
+                py_process_detach(&child);
+                fprintf(stderr,
+                        "pyattach: note: PID %d has Python child processes (e.g. %d); use --subprocesses "
+                        "(-s) to profile them too, or -p %d\n",
+                        (int)root, (int)found[c], (int)found[c]);
+                break;
+            }
+        }
+        free(found);
+    }
+}
+
+static void print_status(const struct pa_sampler *sampler, const struct pa_sample_clock *clock, double now)
+{
+    uint64_t samples = 0, errors = 0;
+    for (size_t i = 0; i < sampler->count; i++) {
+        samples += sampler->processes[i]->samples;
+        errors += sampler->processes[i]->errors;
+    }
+    double elapsed = now - clock->start;
+    fprintf(stderr, "\r\033[Kpyattach: %.1f s, %llu samples, %.1f/s, %llu errors, %zu process%s", elapsed,
+            (unsigned long long)samples, elapsed > 0 ? (double)clock->ticks / elapsed : 0.0,
+            (unsigned long long)errors, pa_sampler_alive(sampler), pa_sampler_alive(sampler) == 1 ? "" : "es");
+}
+
+static void sample_until_done(struct pa_sampler *sampler, const struct pa_options *o, pid_t child,
+                              int *child_status, bool *child_exited)
+{
+    struct pa_sample_clock clock;
+    pa_sample_clock_start(&clock, o->rate);
+    double last_status = 0;
+    bool status_line = stderr_is_terminal(o);
+    while (!stop_requested) {
+        double weight = pa_sample_clock_wait(&clock);
+        if (weight < 0)
+            continue; /* woken by a signal */
+        double now = clock.last - clock.start;
+        if (o->duration > 0 && now >= o->duration + clock.interval / 2)
+            break;
+        pa_sampler_discover(sampler, now);
+        pa_sampler_tick(sampler, weight, now);
+        if (child > 0 && !*child_exited && waitpid(child, child_status, WNOHANG) == child)
+            *child_exited = true;
+        if (pa_sampler_alive(sampler) == 0 || (child > 0 && *child_exited))
+            break;
+        if (o->duration > 0 && now >= o->duration)
+            break;
+        if (status_line && now - last_status >= STATUS_INTERVAL) {
+            print_status(sampler, &clock, clock.last);
+            last_status = now;
+        }
+    }
+    if (status_line)
+        fputs("\r\033[K", stderr);
+    if (clock.late && !o->quiet)
+        fprintf(stderr, "pyattach: warning: behind in sampling %llu times (worst %.1f ms); samples are weighted "
+                        "by the real time they stand for\n",
+                (unsigned long long)clock.late, clock.worst_lag * 1e3);
+}
+
+static void print_summary(const struct pa_sampler *sampler, double elapsed)
+{
+    for (size_t i = 0; i < sampler->count; i++) {
+        const struct pa_sampled_process *p = sampler->processes[i];
+        fprintf(stderr,
+                "pyattach: PID %d (CPython %s): %llu samples, %llu with Python frames, %llu idle, %llu failed, "
+                "in %.2f s%s\n",
+                (int)p->pid, p->version, (unsigned long long)p->samples,
+                (unsigned long long)(p->samples - p->idle - p->errors), (unsigned long long)p->idle,
+                (unsigned long long)p->errors, elapsed, p->alive ? "" : " (exited)");
+    }
+}
+
+static enum pa_status write_outputs(struct recording *r, pid_t first_pid, time_t started, struct pa_error *err)
+{
+    const struct pa_options *o = r->options;
+    if (r->output_count == 0 && writer_for(r, first_pid) == NULL)
+        return pa_fail(err, PA_E_NOMEM, "out of memory");
+    for (size_t i = 0; i < r->output_count; i++) {
+        if (o->output == NULL) {
+            enum pa_status status = r->ops->write(r->outputs[i].writer, stdout, err);
+            fflush(stdout);
+            if (status != PA_OK)
+                return status;
+            continue;
+        }
+        char path[4096];
+        pid_t pid = r->per_process ? r->outputs[i].pid : first_pid;
+        if (!pa_output_expand(o->output, pid, started, path, sizeof path))
+            return pa_fail(err, PA_E_USAGE, "bad output name '%s' (known: %%p %%t %%h %%%%)", o->output);
+        enum pa_status status = pa_output_write_atomic(path, r->ops, r->outputs[i].writer, &write_in_progress, err);
+        if (status != PA_OK)
+            return status;
+        if (!o->quiet)
+            fprintf(stderr, "pyattach: wrote %s\n", path);
+    }
+    return PA_OK;
+}
+
+static int finish(struct recording *r, struct pa_sampler *sampler, enum pa_status status, struct pa_error *err)
+{
+    for (size_t i = 0; i < r->output_count; i++)
+        r->ops->destroy(r->outputs[i].writer);
+    free(r->outputs);
+    pa_sampler_free(sampler);
+    if (status != PA_OK)
+        pa_print_error(err->message);
+    return pa_status_exit_code(status);
+}
+
+int pa_cmd_record(int argc, char **argv)
+{
+    struct pa_options o;
+    char message[256];
+    switch (pa_options_parse("record", argc, argv, &o, message, sizeof message)) {
+    case PA_PARSE_HELP:
+        return 0;
+    case PA_PARSE_USAGE:
+        pa_print_error(message);
+        return 1;
+    case PA_PARSE_OK:
+        break;
+    }
+    if (o.output == NULL && !o.format_given)
+        o.format = PA_FORMAT_TEXT; /* no -o: the cProfile table on stdout */
+
+    struct recording r = {.options = &o, .ops = pa_writer_ops_for(o.format)};
+    r.per_process = o.output && pa_output_per_process(o.output) && (o.subprocesses || o.pid_count > 1);
+    struct pa_sampler sampler;
+    struct pa_error err = {0};
+    enum pa_status status = pa_sampler_init(&sampler, &o, sink, &r, &err);
+    if (status != PA_OK)
+        return finish(&r, &sampler, status, &err);
+    install_signal_handlers();
+
+    time_t started = time(NULL);
+    pid_t child = -1;
+    int child_status = 0;
+    bool child_exited = false;
+    if (o.command) {
+        child = spawn(o.command, &err);
+        status = child < 0 ? err.status : attach_spawned(&sampler, child, &child_status, &child_exited, &err);
+    }
+    for (size_t i = 0; status == PA_OK && i < o.pid_count; i++)
+        status = pa_sampler_add(&sampler, o.pids[i], &err);
+    if (status != PA_OK) {
+        if (child > 0 && !child_exited)
+            waitpid(child, &child_status, 0);
+        return finish(&r, &sampler, status, &err);
+    }
+    hint_about_children(&sampler, &o);
+
+    double start = pa_monotonic_seconds();
+    sample_until_done(&sampler, &o, child, &child_status, &child_exited);
+    double elapsed = pa_monotonic_seconds() - start;
+    if (r.sink_status != PA_OK)
+        return finish(&r, &sampler, r.sink_status, &r.sink_err);
+    if (!o.quiet)
+        print_summary(&sampler, elapsed);
+    status = write_outputs(&r, sampler.processes[0]->pid, started, &err);
+    if (child > 0 && !child_exited && stop_requested)
+        kill(child, SIGTERM); /* we started it; a signal to us ends it too */
+    if (child > 0 && !child_exited)
+        waitpid(child, &child_status, 0);
+    return finish(&r, &sampler, status, &err);
+}

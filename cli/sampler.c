@@ -1,0 +1,276 @@
+/* Sampling every thread of every target once per tick, and following descendants. */
+#include "cli/sampler.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "python_frames/thread_names.h"
+
+#define ALIVE_CHECK_INTERVAL 0.1 /* seconds between start-time checks of a target */
+#define DISCOVERY_INTERVAL 0.5
+#define SYNTHETIC_FRAMES 2       /* <thread ...> and <process ...> roots */
+#define ATTACH_ATTEMPTS 4        /* a descendant may not have exec'd Python yet */
+
+struct pa_rejected {
+    pid_t pid;
+    unsigned long long start_time;
+    int attempts;
+};
+
+struct pa_thread_name {
+    pid_t tid;
+    char label[96]; /* "<thread 4250 \"ThreadPoolExecutor-0_1\">" */
+};
+
+enum pa_status pa_sampler_init(struct pa_sampler *s, const struct pa_options *options, pa_stack_sink sink,
+                               void *user, struct pa_error *err)
+{
+    memset(s, 0, sizeof *s);
+    s->options = options;
+    s->sink = sink;
+    s->user = user;
+    s->process_roots = options->subprocesses || options->pid_count > 1;
+    s->last_discovery = -DISCOVERY_INTERVAL;
+    s->threads = calloc(PY_MAX_THREADS, sizeof *s->threads);
+    s->stack = malloc(sizeof *s->stack);
+    s->frames = calloc(PY_MAX_DEPTH + SYNTHETIC_FRAMES, sizeof *s->frames);
+    if (s->threads == NULL || s->stack == NULL || s->frames == NULL) {
+        pa_sampler_free(s);
+        return pa_fail(err, PA_E_NOMEM, "out of memory");
+    }
+    return PA_OK;
+}
+
+static void free_process(struct pa_sampled_process *p)
+{
+    py_process_detach(&p->python);
+    free(p->names);
+    free(p);
+}
+
+void pa_sampler_free(struct pa_sampler *s)
+{
+    for (size_t i = 0; i < s->count; i++)
+        free_process(s->processes[i]);
+    free(s->processes);
+    free(s->rejected);
+    free(s->threads);
+    free(s->stack);
+    free(s->frames);
+    memset(s, 0, sizeof *s);
+}
+
+static bool is_followed(const struct pa_sampler *s, pid_t pid)
+{
+    for (size_t i = 0; i < s->count; i++)
+        if (s->processes[i]->pid == pid && s->processes[i]->alive)
+            return true;
+    return false;
+}
+
+static enum pa_status add_process(struct pa_sampler *s, pid_t pid, bool named_by_user, struct pa_error *err)
+{
+    if (s->count == s->capacity) {
+        size_t n = s->capacity ? s->capacity * 2 : 8;
+        struct pa_sampled_process **bigger = realloc(s->processes, n * sizeof *bigger);
+        if (bigger == NULL)
+            return pa_fail(err, PA_E_NOMEM, "out of memory");
+        s->processes = bigger;
+        s->capacity = n;
+    }
+    struct pa_sampled_process *p = calloc(1, sizeof *p);
+    if (p == NULL)
+        return pa_fail(err, PA_E_NOMEM, "out of memory");
+    enum pa_status status = py_process_attach(pid, &p->python, err);
+    if (status != PA_OK) {
+        free(p);
+        return status;
+    }
+    p->pid = pid;
+    p->alive = true;
+    p->named_by_user = named_by_user;
+    py_runtime_version_string(&p->python.runtime, p->version, sizeof p->version);
+    snprintf(p->root_label, sizeof p->root_label, "<process %d: %.120s>", (int)pid,
+             p->python.target.process.command);
+    s->processes[s->count++] = p;
+    return PA_OK;
+}
+
+enum pa_status pa_sampler_add(struct pa_sampler *s, pid_t pid, struct pa_error *err)
+{
+    return add_process(s, pid, true, err);
+}
+
+static const char *thread_label(struct pa_sampled_process *p, const struct py_thread *t)
+{
+    for (size_t i = 0; i < p->name_count; i++)
+        if (p->names[i].tid == t->tid)
+            return p->names[i].label;
+    if (p->name_count == p->name_capacity) {
+        size_t n = p->name_capacity ? p->name_capacity * 2 : 16;
+        struct pa_thread_name *bigger = realloc(p->names, n * sizeof *bigger);
+        if (bigger == NULL)
+            return "<thread>";
+        p->names = bigger;
+        p->name_capacity = n;
+    }
+    struct pa_thread_name *entry = &p->names[p->name_count++];
+    char name[64];
+    entry->tid = t->tid;
+    if (py_thread_name(&p->python, t, name, sizeof name))
+        snprintf(entry->label, sizeof entry->label, "<thread %d \"%s\">", (int)t->tid, name);
+    else
+        snprintf(entry->label, sizeof entry->label, "<thread %d>", (int)t->tid);
+    return entry->label;
+}
+
+static bool wanted(const struct pa_sampler *s, const struct pa_sampled_process *p, const struct py_thread *t)
+{
+    switch (s->options->mode) {
+    case PA_MODE_GIL:
+        return t->holds_gil;
+    case PA_MODE_CPU:
+        return pa_thread_state(p->pid, t->tid) == 'R';
+    case PA_MODE_WALL:
+        break;
+    }
+    return true;
+}
+
+static void append_synthetic(struct pa_frame *frame, const char *label)
+{
+    frame->filename = "~";
+    frame->function = label;
+    frame->first_line = 0;
+    frame->line = 0;
+    frame->call_id = (uint64_t)(uintptr_t)label; /* one everlasting call per root */
+}
+
+static void emit(struct pa_sampler *s, struct pa_sampled_process *p, const struct py_thread *t, double weight,
+                 double now)
+{
+    const struct py_stack *stack = s->stack;
+    size_t depth = 0;
+    for (size_t i = 0; i < stack->depth; i++) {
+        const struct py_frame *f = &stack->frames[i];
+        s->frames[depth++] = (struct pa_frame){.filename = f->code->filename,
+                                               .function = f->code->qualname,
+                                               .first_line = f->code->first_line,
+                                               .line = f->line,
+                                               .call_id = f->call_id};
+    }
+    if (s->options->threads)
+        append_synthetic(&s->frames[depth++], thread_label(p, t));
+    if (s->process_roots)
+        append_synthetic(&s->frames[depth++], p->root_label);
+    struct pa_stack out = {.pid = p->pid,
+                           .tid = t->tid,
+                           .weight = weight,
+                           .timestamp = now,
+                           .incomplete = stack->incomplete,
+                           .depth = depth,
+                           .frames = s->frames};
+    s->sink(s->user, p, &out);
+}
+
+static void sample_process(struct pa_sampler *s, struct pa_sampled_process *p, double weight, double now)
+{
+    if (now - p->last_alive_check >= ALIVE_CHECK_INTERVAL) {
+        p->last_alive_check = now;
+        if (!pa_process_alive(&p->python.target.process)) {
+            p->alive = false;
+            return;
+        }
+    }
+    size_t count = 0;
+    struct pa_error err = {0};
+    enum pa_status status = py_list_threads(&p->python.walker, s->threads, PY_MAX_THREADS, &count, &err);
+    if (status != PA_OK) {
+        if (status == PA_E_NO_PROCESS || !pa_process_alive(&p->python.target.process))
+            p->alive = false;
+        else
+            p->errors++;
+        return;
+    }
+    for (size_t i = 0; i < count; i++) {
+        const struct py_thread *t = &s->threads[i];
+        if (!wanted(s, p, t))
+            continue;
+        p->samples++;
+        if (t->frame_addr == 0) {
+            p->idle++;
+            continue;
+        }
+        status = py_walk_stack(&p->python.walker, t->frame_addr, s->stack, &err);
+        if (status != PA_OK) {
+            p->errors++;
+            continue;
+        }
+        if (s->stack->depth == 0) {
+            p->idle++;
+            continue;
+        }
+        if (s->stack->incomplete)
+            p->errors++;
+        emit(s, p, t, weight, now);
+    }
+}
+
+void pa_sampler_tick(struct pa_sampler *s, double weight, double now)
+{
+    for (size_t i = 0; i < s->count; i++)
+        if (s->processes[i]->alive)
+            sample_process(s, s->processes[i], weight, now);
+}
+
+size_t pa_sampler_alive(const struct pa_sampler *s)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < s->count; i++)
+        n += s->processes[i]->alive;
+    return n;
+}
+
+/* How often a descendant failed to attach; false once it is not worth another try. */
+static bool worth_trying(struct pa_sampler *s, pid_t pid)
+{
+    struct pa_process proc;
+    if (pa_process_open(pid, &proc, NULL) != PA_OK)
+        return false;
+    for (size_t i = 0; i < s->rejected_count; i++) {
+        struct pa_rejected *r = &s->rejected[i];
+        if (r->pid == pid && r->start_time == proc.start_time)
+            return ++r->attempts <= ATTACH_ATTEMPTS;
+    }
+    if (s->rejected_count == s->rejected_capacity) {
+        size_t n = s->rejected_capacity ? s->rejected_capacity * 2 : 16;
+        struct pa_rejected *bigger = realloc(s->rejected, n * sizeof *bigger);
+        if (bigger == NULL)
+            return false;
+        s->rejected = bigger;
+        s->rejected_capacity = n;
+    }
+    s->rejected[s->rejected_count++] = (struct pa_rejected){pid, proc.start_time, 1};
+    return true;
+}
+
+void pa_sampler_discover(struct pa_sampler *s, double now)
+{
+    if (!s->options->subprocesses || now - s->last_discovery < DISCOVERY_INTERVAL)
+        return;
+    s->last_discovery = now;
+    pid_t roots[PA_MAX_PIDS];
+    size_t root_count = 0;
+    for (size_t i = 0; i < s->count && root_count < PA_MAX_PIDS; i++)
+        if (s->processes[i]->named_by_user)
+            roots[root_count++] = s->processes[i]->pid;
+    pid_t *found = NULL;
+    size_t count = 0;
+    if (pa_process_descendants(roots, root_count, &found, &count, NULL) != PA_OK)
+        return;
+    for (size_t i = 0; i < count; i++)
+        if (!is_followed(s, found[i]) && worth_trying(s, found[i]))
+            add_process(s, found[i], false, NULL);
+    free(found);
+}

@@ -1,0 +1,64 @@
+/* Taking samples: one tick reads every thread of every target once and hands each
+ * stack, as the output layer's pa_stack, to a sink. Targets that exit drop out;
+ * with --subprocesses new descendants are picked up. Shared by record and top. */
+#ifndef PYATTACH_SAMPLER_H
+#define PYATTACH_SAMPLER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cli/options.h"
+#include "output/stack.h"
+#include "python_frames/python_process.h"
+
+struct pa_sampled_process {
+    struct py_process python;
+    pid_t pid;
+    bool alive;
+    bool named_by_user;     /* given with -p or spawned, not discovered */
+    char root_label[160];   /* "<process 4242: gunicorn: worker [shop.wsgi]>" */
+    char version[32];
+    /* counters for the summary: thread samples taken, without Python frames, failed */
+    uint64_t samples, idle, errors;
+    double last_alive_check;
+    struct pa_thread_name *names; /* tid -> name, for --threads */
+    size_t name_count, name_capacity;
+};
+
+typedef void (*pa_stack_sink)(void *user, struct pa_sampled_process *process, const struct pa_stack *stack);
+
+struct pa_sampler {
+    const struct pa_options *options;
+    struct pa_sampled_process **processes;
+    size_t count, capacity;
+    pa_stack_sink sink;
+    void *user;
+    bool process_roots;     /* a synthetic root per process (several targets or -s) */
+    double last_discovery;
+    struct pa_rejected *rejected; /* descendants that were not CPython when looked at */
+    size_t rejected_count, rejected_capacity;
+    /* scratch, reused by every tick */
+    struct py_thread *threads;
+    struct py_stack *stack;
+    struct pa_frame *frames;
+};
+
+enum pa_status pa_sampler_init(struct pa_sampler *sampler, const struct pa_options *options, pa_stack_sink sink,
+                               void *user, struct pa_error *err);
+void pa_sampler_free(struct pa_sampler *sampler);
+
+/* Attaches to pid (a target named on the command line, or a discovered child). */
+enum pa_status pa_sampler_add(struct pa_sampler *sampler, pid_t pid, struct pa_error *err);
+
+/* One sample of every thread, each standing for `weight` seconds at time `now`
+ * (seconds since the start). */
+void pa_sampler_tick(struct pa_sampler *sampler, double weight, double now);
+
+/* With --subprocesses, attaches to descendants not yet followed (at most every 0.5 s). */
+void pa_sampler_discover(struct pa_sampler *sampler, double now);
+
+/* Number of targets still alive. */
+size_t pa_sampler_alive(const struct pa_sampler *sampler);
+
+#endif
