@@ -1,0 +1,47 @@
+/* Distinct stacks as a trie of frames, for the formats that keep whole stacks
+ * (collapsed, speedscope): a sample costs one node id, not a copy of its frames. */
+#ifndef PYATTACH_STACK_TRIE_H
+#define PYATTACH_STACK_TRIE_H
+
+#include <stdint.h>
+
+#include "output/index_table.h"
+#include "output/stack.h"
+#include "output/strtab.h"
+
+/* A frame as these formats show it: function, file and the line executing
+ * (co_firstlineno when the line is unknown), as py-spy does. */
+struct pa_tframe {
+    uint32_t function, file; /* ids in trie.strings */
+    int line;
+};
+
+struct pa_tnode {
+    uint32_t parent;   /* PA_INDEX_NONE for an outermost frame */
+    uint32_t frame;
+    uint64_t count;    /* samples that ended here (this node was the leaf) */
+};
+
+struct pa_stack_trie {
+    struct pa_strtab strings;
+    struct pa_tframe *frames;
+    uint32_t nframes, frames_capacity;
+    struct pa_tnode *nodes;
+    uint32_t nnodes, nodes_capacity;
+    struct pa_index frame_index, node_index;
+    size_t max_depth;  /* the deepest stack added */
+};
+
+void pa_stack_trie_init(struct pa_stack_trie *trie);
+void pa_stack_trie_free(struct pa_stack_trie *trie);
+
+/* Adds the stack and counts one sample at its leaf node, returned in *leaf.
+ * A stack of depth 0 is not added (*leaf = PA_INDEX_NONE). False when out of memory. */
+bool pa_stack_trie_add(struct pa_stack_trie *trie, const struct pa_stack *stack, uint32_t *leaf);
+
+/* The frames of node's stack, root first, into out, which holds `capacity` (give it
+ * max_depth) frames; a deeper stack is cut at the leaf side. Returns the count. */
+size_t pa_stack_trie_path(const struct pa_stack_trie *trie, uint32_t node, uint32_t *out,
+                          size_t capacity);
+
+#endif
