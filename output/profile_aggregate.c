@@ -3,12 +3,17 @@
  *    edge from its caller);
  *  - cumtime: to every function on the stack, once per sample even under recursion
  *    (a per-function stamp is the seen-set); edges likewise, once per sample;
- *  - ncalls: a frame is a new call unless the thread's previous sample had the same
+ *  - ncalls: a frame is a new call unless the thread's previous (complete) sample had the same
  *    call id at the same depth from the root and every frame further out was the same
  *    call too (a new call's callees are new calls). A new call adds 1 to the function's
  *    nc, and to cc when the function is not already further out on this stack (that is
  *    how cProfile tells primitive calls from recursive ones); edges the same way.
- *    Samples are never counted as calls. */
+ *  - an incomplete sample (the walk stopped before the root: torn read, depth cap) adds
+ *    its times but counts no calls and leaves the thread's call state alone: its depths
+ *    from the root are unknown and the sampler's call ids chain from the root, so
+ *    comparing would count every frame again at each torn read. A call that begins and
+ *    ends within incomplete samples is therefore not counted.
+ *  Samples are never counted as calls; an empty stack ends all of the thread's calls. */
 #include "output/profile_aggregate.h"
 
 #include <stdbool.h>
@@ -17,9 +22,8 @@
 
 struct pa_thread_calls {
     int pid, tid;
-    uint64_t *ids;     /* call ids of the previous sample, root first */
+    uint64_t *ids;     /* call ids of the last complete sample, root first */
     uint32_t n, capacity;
-    bool complete;     /* the previous sample reached the root */
 };
 
 struct thread_key {
@@ -70,23 +74,9 @@ static struct pa_thread_calls *thread_calls(struct pa_aggregate *agg, int pid, i
     n = agg->nthreads;
     if (!pa_index_insert(&agg->thread_index, hash, n))
         return NULL;
-    agg->threads[n] = (struct pa_thread_calls){.pid = pid, .tid = tid, .complete = true};
+    agg->threads[n] = (struct pa_thread_calls){.pid = pid, .tid = tid};
     agg->nthreads++;
     return &agg->threads[n];
-}
-
-/* Whether the frame at depth d from the root continues the call seen in the thread's
- * previous sample. An incomplete stack (root side missing) has no meaningful depth,
- * so its ids are matched by value; call ids are unique per call, so that is sound. */
-static bool same_call(const struct pa_thread_calls *prev, bool complete, size_t d, uint64_t id)
-{
-    if (complete && prev->complete)
-        return d < prev->n && prev->ids[d] == id;
-    for (uint32_t i = 0; i < prev->n; i++) {
-        if (prev->ids[i] == id)
-            return true;
-    }
-    return false;
 }
 
 static bool remember_calls(struct pa_thread_calls *t, const struct pa_stack *stack)
@@ -103,7 +93,6 @@ static bool remember_calls(struct pa_thread_calls *t, const struct pa_stack *sta
     for (size_t d = 0; d < stack->depth; d++)
         t->ids[d] = stack->frames[stack->depth - 1 - d].call_id;
     t->n = (uint32_t)stack->depth;
-    t->complete = !stack->incomplete;
     return true;
 }
 
@@ -136,7 +125,7 @@ enum pa_status pa_aggregate_add(struct pa_aggregate *agg, const struct pa_stack 
         agg->stack_capacity = stack->depth;
     }
     uint64_t stamp = ++agg->samples;
-    bool complete = !stack->incomplete;
+    bool counting = !stack->incomplete;
     bool continuing = true; /* every frame further out was the same call as before */
     double w = stack->weight;
 
@@ -146,8 +135,8 @@ enum pa_status pa_aggregate_add(struct pa_aggregate *agg, const struct pa_stack 
         if (f == PA_INDEX_NONE)
             return pa_fail(err, PA_E_NOMEM, "out of memory aggregating samples");
         agg->stack_funcs[d] = f;
-        continuing = continuing && same_call(thread, complete, d, frame->call_id);
-        bool new_call = !continuing;
+        continuing = continuing && d < thread->n && thread->ids[d] == frame->call_id;
+        bool new_call = counting && !continuing;
         bool leaf = d + 1 == stack->depth;
 
         struct pa_pfunc *fn = &p->funcs[f];
@@ -183,7 +172,7 @@ enum pa_status pa_aggregate_add(struct pa_aggregate *agg, const struct pa_stack 
         if (leaf)
             edge->tt += w;
     }
-    if (!remember_calls(thread, stack))
+    if (counting && !remember_calls(thread, stack))
         return pa_fail(err, PA_E_NOMEM, "out of memory aggregating samples");
     return PA_OK;
 }

@@ -14,7 +14,7 @@ struct pa_thread_calls;
 struct pa_aggregate {
     struct pa_profile profile;
     uint64_t samples;                /* samples added; also the stamp of the current one */
-    struct pa_thread_calls *threads; /* the previous sample's call ids, per (pid, tid) */
+    struct pa_thread_calls *threads; /* the last complete sample's call ids, per (pid, tid) */
     uint32_t nthreads, threads_capacity;
     struct pa_index thread_index;
     uint32_t *stack_funcs;           /* scratch: function per depth from the root */

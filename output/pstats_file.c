@@ -124,10 +124,11 @@ static enum pa_status load_stats(struct pa_profile *p, const struct pa_mobj *key
         v[4]->type != PA_M_DICT)
         return not_pstats(err, "a value is not a (cc, nc, tt, ct, callers) tuple");
     struct pa_pfunc *fn = &p->funcs[f];
-    fn->cc += v[0]->u.i;
-    fn->nc += v[1]->u.i;
-    fn->tt += number(v[2]);
-    fn->ct += number(v[3]);
+    /* a later duplicate key replaces the earlier one, as in the dict marshal.load builds */
+    fn->cc = v[0]->u.i;
+    fn->nc = v[1]->u.i;
+    fn->tt = number(v[2]);
+    fn->ct = number(v[3]);
     fn->has_stats = true;
     return PA_OK;
 }
@@ -157,13 +158,13 @@ static enum pa_status load_callers(struct pa_profile *p, const struct pa_mobj *k
         struct pa_pedge *edge = &p->edges[e];
         edge->count_only = count_only;
         if (count_only) {
-            edge->nc += cval->u.i;
+            edge->nc = cval->u.i;
             continue;
         }
-        edge->nc += cval->u.items[0]->u.i;
-        edge->cc += cval->u.items[1]->u.i;
-        edge->tt += number(cval->u.items[2]);
-        edge->ct += number(cval->u.items[3]);
+        edge->nc = cval->u.items[0]->u.i;
+        edge->cc = cval->u.items[1]->u.i;
+        edge->tt = number(cval->u.items[2]);
+        edge->ct = number(cval->u.items[3]);
     }
     return st;
 }
