@@ -1,0 +1,898 @@
+/* The frame walker (py_list_threads, py_walk_stack) against synthetic processes of
+ * every layout 3.6 - 3.13: real chains, threads and the GIL, C-stack frames, cycles,
+ * the depth cap, torn reads, corrupted objects, and call ids. Each test runs its
+ * scenario once per version and names every version that failed. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "python_frames/pystring.h"
+#include "python_frames/stack_walk.h"
+#include "tests/support/synthetic_python.h"
+
+#define MAX_LISTED 64
+
+/* One version's run of a scenario: the process, a walker, and the first failure. */
+struct run {
+    struct synth_process p;
+    struct py_code_cache *codes;
+    struct py_walker w;
+    struct pa_error err;
+    struct py_stack *stack;
+    struct py_thread threads[MAX_LISTED];
+    size_t nthreads;
+    int skipped;
+    int failed;
+    char failure[1024];
+};
+
+static void note_failure(struct run *r, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void note_failure(struct run *r, int line, const char *fmt, ...)
+{
+    if (r->failed)
+        return;
+    r->failed = 1;
+    int n = snprintf(r->failure, sizeof r->failure, "line %d: ", line);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->failure + n, sizeof r->failure - (size_t)n, fmt, ap);
+    va_end(ap);
+}
+
+/* In a scenario: record the failure for this version and stop the scenario. */
+#define CHECK(r, cond, ...)                                  \
+    do {                                                     \
+        if (!(cond)) {                                       \
+            note_failure((r), __LINE__, __VA_ARGS__);        \
+            return;                                          \
+        }                                                    \
+    } while (0)
+
+#define CHECK_STATUS(r, got, want, what)                                                              \
+    CHECK((r), (got) == (want), "%s: status %d, expected %d (%s)", (what), (int)(got), (int)(want), \
+          (r)->err.message)
+
+typedef void scenario_fn(struct run *r);
+
+/* Runs the scenario on every version; fails naming each version that failed. */
+static void for_each_version(scenario_fn *scenario, const char *what)
+{
+    char report[8192] = "";
+    size_t used = 0;
+    int failures = 0, ran = 0;
+    for (int i = 0; i < SYNTH_VERSION_COUNT; i++) {
+        struct run *r = calloc(1, sizeof *r);
+        assert_non_null(r);
+        r->stack = calloc(1, sizeof *r->stack);
+        assert_non_null(r->stack);
+        enum pa_status st = synth_init(&r->p, synth_minor_versions[i], &r->err);
+        if (st != PA_OK) {
+            note_failure(r, __LINE__, "synth_init failed: %s", r->err.message);
+        } else {
+            r->codes = py_code_cache_new();
+            assert_non_null(r->codes);
+            r->w = synth_walker(&r->p, r->codes);
+            scenario(r);
+            py_code_cache_free(r->codes);
+        }
+        if (r->failed) {
+            failures++;
+            used += (size_t)snprintf(report + used, used < sizeof report ? sizeof report - used : 0,
+                                     "\n  [%s] %s", r->p.name, r->failure);
+            if (used >= sizeof report)
+                used = sizeof report - 1;
+        } else if (!r->skipped) {
+            ran++;
+        }
+        synth_free(&r->p);
+        free(r->stack);
+        free(r);
+    }
+    if (failures)
+        fail_msg("%s: failed for %d of %d versions:%s", what, failures, SYNTH_VERSION_COUNT, report);
+    if (ran == 0)
+        fail_msg("%s: no version ran the scenario", what);
+}
+
+/* ---- building blocks ---- */
+
+struct frame_spec {
+    const char *file, *name, *qualname;
+    int first_line, line_offset, line;
+    int instr;   /* byte offset of the current instruction; -1: not started */
+    int nlocals;
+};
+
+/* Innermost first. Names and files cover str kinds 1 (ASCII and Latin-1), 2 and 4;
+ * lines cover big deltas (several lnotab / 3.10 entries, multi-byte varints) and
+ * offsets past 255 bytes. */
+static const struct frame_spec chain5[5] = {
+    {"/srv/app/handlers.py", "handle", "Handler.handle", 120, 10, 125, 14, 3},
+    {"/srv/app/modülé.py", "café", "Café.café", 7, 40, 9, 38, 2}, /* before its line starts */
+    {"/srv/приложение.py", "обработать", "Класс.обработать", 3000, 300, 3400, 310, 4},
+    {"/srv/😀/emoji.py", "𝔣𝔲𝔫𝔠", "𝔒𝔲𝔱𝔢𝔯.<locals>.𝔣𝔲𝔫𝔠", 50, 2, 51, -1, 0}, /* not started */
+    {"<string>", "<module>", "<module>", 1, 2, 2, 200, 6},
+};
+
+static int expected_line(const struct frame_spec *s)
+{
+    return s->instr >= s->line_offset ? s->line : s->first_line;
+}
+
+static uint64_t make_code(struct run *r, const struct frame_spec *s)
+{
+    struct synth_code_spec spec = {.filename = s->file, .name = s->name, .qualname = s->qualname,
+                                   .first_line = s->first_line, .line_offset = s->line_offset,
+                                   .line = s->line, .nlocals = s->nlocals};
+    return synth_code(&r->p, &spec);
+}
+
+/* Builds the chain outermost first; frames[i] / codes[i] are innermost first. */
+static uint64_t make_chain(struct run *r, const struct frame_spec *specs, size_t n, uint64_t *frames,
+                           uint64_t *codes)
+{
+    uint64_t previous = 0;
+    for (size_t i = n; i-- > 0;) {
+        uint64_t code = make_code(r, &specs[i]);
+        previous = synth_frame(&r->p, code, specs[i].instr, previous);
+        if (frames)
+            frames[i] = previous;
+        if (codes)
+            codes[i] = code;
+    }
+    return previous;
+}
+
+static enum pa_status list(struct run *r)
+{
+    pa_error_clear(&r->err);
+    return py_list_threads(&r->w, r->threads, MAX_LISTED, &r->nthreads, &r->err);
+}
+
+static enum pa_status walk(struct run *r, uint64_t frame)
+{
+    pa_error_clear(&r->err);
+    return py_walk_stack(&r->w, frame, r->stack, &r->err);
+}
+
+static int is_3_12_plus(const struct run *r)
+{
+    return r->p.runtime.layout.version_hex >= 0x030c0000;
+}
+
+/* The frames of stack from `from` on are the spec's, in order (names, files, lines). */
+static void check_frames(struct run *r, const struct frame_spec *specs, size_t n, const uint64_t *addrs,
+                         size_t from)
+{
+    const struct py_layout *l = &r->p.runtime.layout;
+    for (size_t i = 0; i < n; i++) {
+        const struct py_frame *f = &r->stack->frames[from + i];
+        const struct frame_spec *s = &specs[i];
+        const char *qual = l->code_object.qualname >= 0 ? s->qualname : s->name;
+        CHECK(r, f->code != NULL, "frame %zu has no code", i);
+        CHECK(r, strcmp(f->code->name, s->name) == 0, "frame %zu name \"%s\", expected \"%s\"", i, f->code->name,
+              s->name);
+        CHECK(r, strcmp(f->code->qualname, qual) == 0, "frame %zu qualname \"%s\", expected \"%s\"", i,
+              f->code->qualname, qual);
+        CHECK(r, strcmp(f->code->filename, s->file) == 0, "frame %zu file \"%s\", expected \"%s\"", i,
+              f->code->filename, s->file);
+        CHECK(r, f->code->first_line == s->first_line, "frame %zu (%s) first line %d, expected %d", i, s->name,
+              f->code->first_line, s->first_line);
+        CHECK(r, f->line == expected_line(s), "frame %zu (%s) line %d, expected %d (instr offset %d)", i, s->name,
+              f->line, expected_line(s), f->instr_offset);
+        if (s->instr >= 0)
+            CHECK(r, f->instr_offset == s->instr, "frame %zu instr offset %d, expected %d", i, f->instr_offset,
+                  s->instr);
+        else /* not started: f_lasti -1 / prev_instr before the code; 3.13's instr_ptr is at 0 */
+            CHECK(r, f->instr_offset < 0 || (l->instr_model == PY_INSTR_INSTR_PTR && f->instr_offset == 0),
+                  "frame %zu not started, but instr offset %d", i, f->instr_offset);
+        if (addrs)
+            CHECK(r, f->frame_addr == addrs[i], "frame %zu at 0x%llx, expected 0x%llx", i,
+                  (unsigned long long)f->frame_addr, (unsigned long long)addrs[i]);
+    }
+}
+
+/* ---- a 5-deep chain ---- */
+
+static void scenario_chain(struct run *r)
+{
+    uint64_t frames[5];
+    uint64_t leaf = make_chain(r, chain5, 5, frames, NULL);
+    uint64_t t = synth_thread(&r->p, r->p.interps[0], 4242, leaf);
+
+    CHECK_STATUS(r, list(r), PA_OK, "py_list_threads");
+    CHECK(r, r->nthreads == 1, "%zu threads, expected 1", r->nthreads);
+    CHECK(r, r->threads[0].tstate_addr == t, "wrong tstate address");
+    CHECK(r, r->threads[0].frame_addr == leaf, "thread frame 0x%llx, expected 0x%llx",
+          (unsigned long long)r->threads[0].frame_addr, (unsigned long long)leaf);
+
+    CHECK_STATUS(r, walk(r, r->threads[0].frame_addr), PA_OK, "py_walk_stack");
+    CHECK(r, r->stack->depth == 5, "depth %zu, expected 5", r->stack->depth);
+    CHECK(r, !r->stack->incomplete, "a whole chain is marked incomplete");
+    check_frames(r, chain5, 5, frames, 0);
+    if (r->failed)
+        return;
+
+    /* A second walk hits the code cache and must give the same result. */
+    CHECK_STATUS(r, walk(r, leaf), PA_OK, "second py_walk_stack");
+    CHECK(r, py_code_cache_size(r->codes) == 5, "code cache holds %zu codes, expected 5",
+          py_code_cache_size(r->codes));
+    check_frames(r, chain5, 5, frames, 0);
+    if (r->failed)
+        return;
+
+    /* The locals count drives call ids (stack_walk.c), so it must be the code's own. */
+    for (size_t i = 0; i < 5; i++)
+        CHECK(r, r->stack->frames[i].code->nlocals == chain5[i].nlocals,
+              "frame %zu (%s): nlocals %d, expected %d (layout code_object.nlocals = %d, localsplusnames = %d)", i,
+              chain5[i].name, r->stack->frames[i].code->nlocals, chain5[i].nlocals,
+              (int)r->p.runtime.layout.code_object.nlocals, (int)r->p.runtime.layout.code_object.localsplusnames);
+}
+
+static void test_five_deep_chain(void **state)
+{
+    (void)state;
+    for_each_version(scenario_chain, "5-deep chain");
+}
+
+/* ---- threads, TIDs and the GIL ---- */
+
+static const struct frame_spec main_specs[2] = {
+    {"main.py", "wait", "Pool.wait", 30, 2, 31, 4, 1},
+    {"main.py", "<module>", "<module>", 1, 0, 40, 6, 0},
+};
+static const struct frame_spec worker_specs[2] = {
+    {"worker.py", "compute", "compute", 5, 2, 6, 2, 2},
+    {"/usr/lib/python3/threading.py", "run", "Thread.run", 900, 4, 910, 8, 1},
+};
+
+static const struct py_thread *find_thread(const struct run *r, uint64_t tstate)
+{
+    for (size_t i = 0; i < r->nthreads; i++)
+        if (r->threads[i].tstate_addr == tstate)
+            return &r->threads[i];
+    return NULL;
+}
+
+static void scenario_threads(struct run *r)
+{
+    uint64_t interp = r->p.interps[0];
+    uint64_t main_leaf = make_chain(r, main_specs, 2, NULL, NULL);
+    uint64_t worker_leaf = make_chain(r, worker_specs, 2, NULL, NULL);
+    uint64_t main_t = synth_thread(&r->p, interp, 31000, main_leaf);
+    uint64_t worker_t = synth_thread(&r->p, interp, 31007, worker_leaf);
+    synth_set_gil_holder(&r->p, interp, worker_t);
+
+    CHECK_STATUS(r, list(r), PA_OK, "py_list_threads");
+    CHECK(r, r->nthreads == 2, "%zu threads, expected 2", r->nthreads);
+    /* New thread states are pushed at the head of the list. */
+    CHECK(r, r->threads[0].tstate_addr == worker_t && r->threads[1].tstate_addr == main_t,
+          "threads not listed in list order");
+    const struct py_thread *m = &r->threads[1], *w = &r->threads[0];
+    CHECK(r, m->tid == 31000 && w->tid == 31007, "TIDs %d and %d, expected 31000 and 31007 (%s)", (int)m->tid,
+          (int)w->tid, r->p.runtime.layout.thread_state.native_thread_id >= 0 ? "native_thread_id" : "via pthread");
+    CHECK(r, m->interp_addr == interp && w->interp_addr == interp, "wrong interpreter address");
+    CHECK(r, w->holds_gil && !m->holds_gil, "GIL: worker %d main %d, expected the worker only", w->holds_gil,
+          m->holds_gil);
+    CHECK(r, m->frame_addr == main_leaf && w->frame_addr == worker_leaf, "wrong frame addresses");
+    if (r->p.runtime.layout.thread_state.native_thread_id < 0)
+        CHECK(r, m->pthread_id != 0 && w->pthread_id != 0, "no pthread_t read");
+
+    CHECK_STATUS(r, walk(r, w->frame_addr), PA_OK, "walking the worker");
+    CHECK(r, r->stack->depth == 2, "worker depth %zu", r->stack->depth);
+    check_frames(r, worker_specs, 2, NULL, 0);
+    if (r->failed)
+        return;
+    CHECK_STATUS(r, walk(r, m->frame_addr), PA_OK, "walking main");
+    CHECK(r, r->stack->depth == 2, "main depth %zu", r->stack->depth);
+    check_frames(r, main_specs, 2, NULL, 0);
+    if (r->failed)
+        return;
+
+    /* The GIL released: nobody holds it (3.12+: last_holder still names the worker). */
+    synth_set_gil_holder(&r->p, interp, 0);
+    CHECK_STATUS(r, list(r), PA_OK, "py_list_threads, GIL released");
+    CHECK(r, !r->threads[0].holds_gil && !r->threads[1].holds_gil, "a thread holds a released GIL");
+
+    /* The main thread takes it. */
+    synth_set_gil_holder(&r->p, interp, main_t);
+    CHECK_STATUS(r, list(r), PA_OK, "py_list_threads, main holds the GIL");
+    CHECK(r, find_thread(r, main_t)->holds_gil && !find_thread(r, worker_t)->holds_gil,
+          "the GIL moved to main but is not seen there");
+
+    /* A thread running no Python code, in a second interpreter. */
+    uint64_t sub = synth_interpreter(&r->p);
+    uint64_t idle_t = synth_thread(&r->p, sub, 31011, 0);
+    CHECK_STATUS(r, list(r), PA_OK, "py_list_threads, two interpreters");
+    CHECK(r, r->nthreads == 3, "%zu threads over two interpreters, expected 3", r->nthreads);
+    const struct py_thread *idle = find_thread(r, idle_t);
+    CHECK(r, idle != NULL && idle->interp_addr == sub && idle->tid == 31011 && idle->frame_addr == 0,
+          "the second interpreter's idle thread is wrong");
+    CHECK_STATUS(r, walk(r, 0), PA_OK, "walking no frame");
+    CHECK(r, r->stack->depth == 0 && !r->stack->incomplete, "an empty stack is not empty");
+}
+
+static void test_threads_and_gil(void **state)
+{
+    (void)state;
+    for_each_version(scenario_threads, "two threads and the GIL");
+}
+
+/* ---- 3.12+: frames owned by the C stack ---- */
+
+static void scenario_cstack(struct run *r)
+{
+    if (!is_3_12_plus(r)) {
+        r->skipped = 1;
+        return;
+    }
+    CHECK(r, r->p.runtime.layout.interpreter_frame.owner >= 0, "3.12+ layout without interpreter_frame.owner");
+    /* A named shim code: if a shim is not skipped, it shows up by name. */
+    struct frame_spec shim_spec = {"<shim>", "<shim>", "<shim>", 1, 0, 1, 0, 0};
+    uint64_t shim_code = make_code(r, &shim_spec);
+    uint64_t codes[2], frames[2];
+    /* outermost: entry shim -> main -> shim -> leaf -> (innermost) */
+    uint64_t entry = synth_cstack_frame(&r->p, shim_code, 0);
+    codes[1] = make_code(r, &main_specs[1]);
+    frames[1] = synth_frame(&r->p, codes[1], main_specs[1].instr, entry);
+    uint64_t middle = synth_cstack_frame(&r->p, shim_code, frames[1]);
+    codes[0] = make_code(r, &main_specs[0]);
+    frames[0] = synth_frame(&r->p, codes[0], main_specs[0].instr, middle);
+    uint64_t top = synth_cstack_frame(&r->p, shim_code, frames[0]);
+
+    CHECK_STATUS(r, walk(r, top), PA_OK, "walking through C-stack frames");
+    CHECK(r, r->stack->depth == 2, "depth %zu, expected 2 (C-stack frames skipped)", r->stack->depth);
+    CHECK(r, !r->stack->incomplete, "marked incomplete");
+    check_frames(r, main_specs, 2, frames, 0);
+    if (r->failed)
+        return;
+
+    /* Only C-stack frames: an empty, complete stack. */
+    CHECK_STATUS(r, walk(r, entry), PA_OK, "walking a lone entry frame");
+    CHECK(r, r->stack->depth == 0 && !r->stack->incomplete, "a lone entry frame gave depth %zu",
+          r->stack->depth);
+
+    /* A C-stack frame looping on itself must not hang the walk. */
+    synth_frame_set_previous(&r->p, entry, entry);
+    CHECK_STATUS(r, walk(r, top), PA_OK, "walking into a looping entry frame");
+    CHECK(r, r->stack->depth == 2 && r->stack->incomplete, "looping entry frame: depth %zu incomplete %d",
+          r->stack->depth, r->stack->incomplete);
+}
+
+static void test_cstack_frames_skipped(void **state)
+{
+    (void)state;
+    for_each_version(scenario_cstack, "C-stack frames (3.12+)");
+}
+
+/* ---- 3.11/3.12: frames through tstate->cframe ---- */
+
+static void scenario_cframe(struct run *r)
+{
+    const struct py_layout *l = &r->p.runtime.layout;
+    if (l->thread_state.cframe < 0) {
+        r->skipped = 1;
+        return;
+    }
+    CHECK(r, l->thread_state.current_frame < 0, "a cframe layout also has thread_state.current_frame");
+    uint64_t a = make_chain(r, main_specs, 2, NULL, NULL);
+    uint64_t b = make_chain(r, worker_specs, 2, NULL, NULL);
+    uint64_t t = synth_thread(&r->p, r->p.interps[0], 77, a);
+    uint64_t cframe = synth_thread_cframe(&r->p, t);
+    CHECK(r, cframe != 0, "no cframe built");
+
+    CHECK_STATUS(r, list(r), PA_OK, "py_list_threads");
+    CHECK(r, r->threads[0].frame_addr == a, "frame not read through the cframe");
+
+    synth_thread_set_frame(&r->p, t, b); /* a new call moved cframe->current_frame */
+    CHECK_STATUS(r, list(r), PA_OK, "py_list_threads after the cframe moved");
+    CHECK(r, r->threads[0].frame_addr == b, "the thread's frame did not follow cframe->current_frame");
+
+    fake_memory_put_u64(&r->p.memory, t + (uint64_t)l->thread_state.cframe, 0);
+    CHECK_STATUS(r, list(r), PA_OK, "py_list_threads with a NULL cframe");
+    CHECK(r, r->threads[0].frame_addr == 0, "a NULL cframe gave frame 0x%llx",
+          (unsigned long long)r->threads[0].frame_addr);
+
+    fake_memory_put_u64(&r->p.memory, t + (uint64_t)l->thread_state.cframe, 0xdead0000beefull);
+    CHECK_STATUS(r, list(r), PA_OK, "py_list_threads with an unmapped cframe");
+    CHECK(r, r->threads[0].frame_addr == 0, "an unmapped cframe gave a frame");
+}
+
+static void test_cframe_indirection(void **state)
+{
+    (void)state;
+    for_each_version(scenario_cframe, "cframe indirection (3.11, 3.12)");
+}
+
+/* ---- cycles and the depth cap ---- */
+
+static const struct frame_spec loop_spec = {"loop.py", "spin", "spin", 10, 0, 11, 4, 1};
+
+/* `distinct` frames in a row, then the last one's previous points back at frame
+ * `back_to` (0-based, innermost first). */
+static void check_cycle(struct run *r, size_t distinct, size_t back_to)
+{
+    uint64_t code = make_code(r, &loop_spec);
+    uint64_t *frames = calloc(distinct, sizeof *frames);
+    CHECK(r, frames != NULL, "out of memory");
+    uint64_t previous = 0;
+    for (size_t i = distinct; i-- > 0;)
+        previous = frames[i] = synth_frame(&r->p, code, loop_spec.instr, previous);
+    synth_frame_set_previous(&r->p, frames[distinct - 1], frames[back_to]);
+    enum pa_status st = walk(r, frames[0]);
+    size_t depth = r->stack->depth;
+    int ordered = 1;
+    for (size_t i = 0; i < distinct && i < depth; i++)
+        ordered &= r->stack->frames[i].frame_addr == frames[i];
+    free(frames);
+    CHECK_STATUS(r, st, PA_OK, "walking a cycle");
+    CHECK(r, r->stack->incomplete, "cycle of %zu frames (back to %zu) not marked incomplete", distinct, back_to);
+    CHECK(r, depth >= distinct && depth <= PY_MAX_DEPTH, "cycle of %zu frames gave depth %zu", distinct, depth);
+    CHECK(r, ordered, "cycle of %zu frames: frames out of order", distinct);
+}
+
+static void scenario_cycles(struct run *r)
+{
+    check_cycle(r, 1, 0);   /* a frame that is its own caller */
+    if (!r->failed)
+        check_cycle(r, 2, 0); /* A -> B -> A */
+    if (!r->failed)
+        check_cycle(r, 11, 4); /* a tail of 4, then a loop of 7 */
+    if (!r->failed)
+        check_cycle(r, 300, 0);
+}
+
+static void test_cycles_terminate(void **state)
+{
+    (void)state;
+    for_each_version(scenario_cycles, "cyclic chains");
+}
+
+static void scenario_depth_cap(struct run *r)
+{
+    uint64_t code = make_code(r, &loop_spec);
+    size_t n = PY_MAX_DEPTH + 10;
+    uint64_t previous = 0, exact_leaf = 0;
+    for (size_t i = 0; i < n; i++) {
+        previous = synth_frame(&r->p, code, loop_spec.instr, previous);
+        if (i == PY_MAX_DEPTH - 1)
+            exact_leaf = previous;
+    }
+    CHECK_STATUS(r, walk(r, previous), PA_OK, "walking a deep chain");
+    CHECK(r, r->stack->incomplete, "a chain of %zu frames is not marked incomplete", n);
+    CHECK(r, r->stack->depth == PY_MAX_DEPTH, "depth %zu, expected %d", r->stack->depth, PY_MAX_DEPTH);
+    CHECK(r, r->stack->frames[0].frame_addr == previous, "the innermost frame is not first");
+
+    CHECK_STATUS(r, walk(r, exact_leaf), PA_OK, "walking exactly PY_MAX_DEPTH frames");
+    CHECK(r, !r->stack->incomplete && r->stack->depth == PY_MAX_DEPTH,
+          "exactly %d frames: depth %zu incomplete %d", PY_MAX_DEPTH, r->stack->depth, r->stack->incomplete);
+}
+
+static void test_depth_cap(void **state)
+{
+    (void)state;
+    for_each_version(scenario_depth_cap, "chain longer than PY_MAX_DEPTH");
+}
+
+/* ---- torn reads ---- */
+
+static void scenario_torn(struct run *r)
+{
+    uint64_t frames[5];
+    uint64_t leaf = make_chain(r, chain5, 5, frames, NULL);
+    synth_thread(&r->p, r->p.interps[0], 99, leaf);
+
+    /* How many reads a clean walk with a cold cache takes. */
+    struct py_code_cache *cold = py_code_cache_new();
+    CHECK(r, cold != NULL, "out of memory");
+    r->w.codes = cold;
+    uint64_t before = r->p.reader.reads;
+    enum pa_status st = walk(r, leaf);
+    uint64_t total = r->p.reader.reads - before;
+    py_code_cache_free(cold);
+    CHECK_STATUS(r, st, PA_OK, "clean walk");
+
+    int saw_error = 0, saw_middle = 0;
+    for (uint64_t n = 1; n <= total + 1; n++) {
+        cold = py_code_cache_new();
+        CHECK(r, cold != NULL, "out of memory");
+        r->w.codes = cold;
+        r->p.memory.reads_left = n;
+        st = walk(r, leaf);
+        r->p.memory.reads_left = 0;
+        size_t depth = r->stack->depth;
+        int incomplete = r->stack->incomplete;
+        if (st == PA_OK && depth > 0)
+            check_frames(r, chain5, depth < 5 ? depth : 5, frames, 0);
+        py_code_cache_free(cold);
+        if (r->failed)
+            return;
+        if (st != PA_OK) {
+            CHECK(r, st == PA_E_READ, "torn read %llu: status %d (%s)", (unsigned long long)n, (int)st,
+                  r->err.message);
+            saw_error = 1;
+        } else if (depth < 5) {
+            CHECK(r, incomplete, "torn read %llu cut the stack to %zu frames without marking it incomplete",
+                  (unsigned long long)n, depth);
+            CHECK(r, depth > 0, "torn read %llu: PA_OK with an empty stack", (unsigned long long)n);
+            saw_middle = 1;
+        } else {
+            CHECK(r, depth == 5, "torn read %llu: depth %zu", (unsigned long long)n, depth);
+        }
+    }
+    r->w.codes = r->codes;
+    CHECK(r, saw_error, "no torn read made the walk fail (reads per walk: %llu)", (unsigned long long)total);
+    CHECK(r, saw_middle, "no torn read gave a partial stack (reads per walk: %llu)", (unsigned long long)total);
+
+    /* The innermost frame itself unreadable: an error, not a stack. */
+    CHECK(r, walk(r, 0x10) == PA_E_READ && r->stack->depth == 0, "an unreadable first frame did not fail");
+
+    /* Listing threads with every one of its reads torn in turn. */
+    before = r->p.reader.reads;
+    CHECK_STATUS(r, list(r), PA_OK, "clean listing");
+    total = r->p.reader.reads - before;
+    for (uint64_t n = 1; n <= total + 1; n++) {
+        r->p.memory.reads_left = n;
+        st = list(r);
+        r->p.memory.reads_left = 0;
+        CHECK(r, st == PA_OK || st == PA_E_READ, "torn listing read %llu: status %d", (unsigned long long)n,
+              (int)st);
+        CHECK(r, r->nthreads <= 1, "torn listing read %llu: %zu threads", (unsigned long long)n, r->nthreads);
+    }
+}
+
+static void test_torn_reads(void **state)
+{
+    (void)state;
+    for_each_version(scenario_torn, "torn reads");
+}
+
+/* ---- corrupted data ---- */
+
+/* A region of deterministic noise, for garbage pointers to land in. */
+static uint64_t noise_region(struct run *r, size_t size, uint32_t seed)
+{
+    uint64_t addr = synth_alloc(&r->p, size);
+    uint32_t x = seed;
+    for (size_t i = 0; i < size; i++) {
+        x = x * 1664525u + 1013904223u;
+        uint8_t b = (uint8_t)(x >> 24);
+        fake_memory_put(&r->p.memory, addr + i, &b, 1);
+    }
+    return addr;
+}
+
+static uint64_t code_field_addr(struct run *r, uint64_t code, int32_t offset)
+{
+    uint64_t value = 0;
+    pa_read_u64(&r->p.reader, code + (uint64_t)offset, &value, NULL);
+    return value;
+}
+
+/* Walks the chain after one corruption: with a fresh cache, so stale entries do not
+ * hide it; expects `want_depth` frames and, if 0, status `want` instead of PA_OK. */
+static void expect_walk(struct run *r, uint64_t leaf, size_t want_depth, enum pa_status want, const char *what)
+{
+    py_code_cache_free(r->codes);
+    r->codes = py_code_cache_new();
+    r->w.codes = r->codes;
+    enum pa_status st = walk(r, leaf);
+    if (want_depth == 0) {
+        CHECK(r, st == want, "%s: status %d (%s), expected %d", what, (int)st, r->err.message, (int)want);
+        CHECK(r, r->stack->depth == 0, "%s: failed walk left depth %zu", what, r->stack->depth);
+    } else {
+        CHECK(r, st == PA_OK, "%s: status %d (%s), expected a partial stack", what, (int)st, r->err.message);
+        CHECK(r, r->stack->depth == want_depth && r->stack->incomplete, "%s: depth %zu incomplete %d, expected %zu",
+              what, r->stack->depth, r->stack->incomplete, want_depth);
+    }
+}
+
+static void scenario_bad_code(struct run *r)
+{
+    uint64_t frames[5], codes[5];
+    uint64_t leaf = make_chain(r, chain5, 5, frames, codes);
+
+    synth_frame_set_code(&r->p, frames[2], 0xdead00000000ull);
+    expect_walk(r, leaf, 2, PA_OK, "unmapped code in frame 2");
+    synth_frame_set_code(&r->p, frames[0], 0xdead00000000ull);
+    expect_walk(r, leaf, 0, PA_E_READ, "unmapped code in the leaf");
+    if (r->failed)
+        return;
+
+    /* Mapped, but not a code object (a str as long as a code object): PyCode_Type
+     * does not match. */
+    char text[600];
+    memset(text, 'x', sizeof text - 1);
+    text[sizeof text - 1] = '\0';
+    uint64_t str = synth_str(&r->p, text);
+    synth_frame_set_code(&r->p, frames[0], str);
+    expect_walk(r, leaf, 0, PA_E_CORRUPT, "a str as the leaf's code");
+    if (r->failed)
+        return;
+
+    /* Noise, with PyCode_Type unknown: whatever comes out, no crash and no overrun. */
+    r->p.runtime.code_type_addr = 0;
+    for (uint32_t seed = 1; seed <= 64; seed++) {
+        synth_frame_set_code(&r->p, frames[seed % 5], noise_region(r, 512, seed));
+        py_code_cache_free(r->codes);
+        r->codes = py_code_cache_new();
+        r->w.codes = r->codes;
+        enum pa_status st = walk(r, leaf);
+        CHECK(r, st != PA_OK || r->stack->depth <= 5, "noise code %u: depth %zu", seed, r->stack->depth);
+        synth_frame_set_code(&r->p, frames[seed % 5], codes[seed % 5]);
+    }
+    /* Codes restored: the walk is whole again. */
+    synth_frame_set_code(&r->p, frames[0], codes[0]);
+    synth_frame_set_code(&r->p, frames[2], codes[2]);
+    CHECK_STATUS(r, walk(r, leaf), PA_OK, "restored chain");
+    CHECK(r, r->stack->depth == 5 && !r->stack->incomplete, "restored chain depth %zu", r->stack->depth);
+}
+
+static void test_corrupt_code_pointer(void **state)
+{
+    (void)state;
+    for_each_version(scenario_bad_code, "code pointer to garbage");
+}
+
+static void scenario_bad_strings(struct run *r)
+{
+    const struct py_layout *l = &r->p.runtime.layout;
+    uint64_t frames[5], codes[5];
+    uint64_t leaf = make_chain(r, chain5, 5, frames, codes);
+    uint64_t name1 = code_field_addr(r, codes[1], l->code_object.name);
+    uint64_t file0 = code_field_addr(r, codes[0], l->code_object.filename);
+    uint64_t length_at = name1 + (uint64_t)l->unicode_object.length;
+    uint64_t state_at = file0 + (uint64_t)l->unicode_object.state;
+    int32_t state;
+    int64_t length;
+    CHECK(r, pa_read(&r->p.reader, state_at, &state, sizeof state, NULL) == PA_OK &&
+                 pa_read(&r->p.reader, length_at, &length, sizeof length, NULL) == PA_OK,
+          "cannot read a str head");
+
+    static const int64_t bad_lengths[] = {(int64_t)1 << 40, -1, INT64_MIN, PY_STRING_MAX_CHARS + 1};
+    for (size_t i = 0; i < sizeof bad_lengths / sizeof bad_lengths[0]; i++) {
+        fake_memory_put(&r->p.memory, length_at, &bad_lengths[i], 8);
+        expect_walk(r, leaf, 1, PA_OK, "a str length out of range in frame 1");
+        if (r->failed)
+            return;
+    }
+    /* Long enough to pass the cap but running past the object: a read error. */
+    int64_t past = 4000;
+    fake_memory_put(&r->p.memory, length_at, &past, 8);
+    expect_walk(r, leaf, 1, PA_OK, "a str longer than its object in frame 1");
+    if (r->failed)
+        return;
+    fake_memory_put(&r->p.memory, length_at, &length, 8);
+
+    /* kind 3, kind 0, kind 2 with the ASCII flag, and a non-compact str. */
+    static const uint32_t bad_states[] = {3u << 2 | 1u << 5, 0u << 2 | 1u << 5, 2u << 2 | 1u << 5 | 1u << 6,
+                                          1u << 2, 7u << 2 | 1u << 5};
+    for (size_t i = 0; i < sizeof bad_states / sizeof bad_states[0]; i++) {
+        fake_memory_put(&r->p.memory, state_at, &bad_states[i], 4);
+        expect_walk(r, leaf, 0, PA_E_CORRUPT, "a bad str kind in the leaf's filename");
+        if (r->failed)
+            return;
+    }
+    fake_memory_put(&r->p.memory, state_at, &state, 4);
+
+    /* The line table: a size of 2^40 and a negative size. */
+    uint64_t table2 = code_field_addr(r, codes[2], l->code_object.linetable);
+    static const int64_t bad_sizes[] = {(int64_t)1 << 40, -5};
+    for (size_t i = 0; i < 2; i++) {
+        fake_memory_put(&r->p.memory, table2 + (uint64_t)l->object.ob_size, &bad_sizes[i], 8);
+        expect_walk(r, leaf, 2, PA_OK, "a line table size out of range in frame 2");
+        if (r->failed)
+            return;
+    }
+}
+
+static void test_corrupt_strings(void **state)
+{
+    (void)state;
+    for_each_version(scenario_bad_strings, "corrupted str and bytes objects");
+}
+
+static void scenario_bad_instr(struct run *r)
+{
+    const struct py_layout *l = &r->p.runtime.layout;
+    uint64_t frames[5], codes[5];
+    uint64_t leaf = make_chain(r, chain5, 5, frames, codes);
+    uint64_t at = frames[0] + (uint64_t)l->interpreter_frame.instr;
+    if (l->instr_model == PY_INSTR_LASTI_BYTES || l->instr_model == PY_INSTR_LASTI_UNITS) {
+        static const int32_t bad[] = {-2, -12345, INT32_MIN, INT32_MAX, INT32_MAX / 2 + 1};
+        for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+            fake_memory_put_i32(&r->p.memory, at, bad[i]);
+            CHECK_STATUS(r, walk(r, leaf), PA_OK, "walk with a bad f_lasti");
+            CHECK(r, r->stack->depth == 5, "f_lasti %d: depth %zu", bad[i], r->stack->depth);
+            if (bad[i] < 0)
+                CHECK(r, r->stack->frames[0].line == chain5[0].first_line, "f_lasti %d: line %d, expected %d",
+                      bad[i], r->stack->frames[0].line, chain5[0].first_line);
+            CHECK(r, r->stack->frames[0].line > 0, "f_lasti %d: line %d", bad[i], r->stack->frames[0].line);
+        }
+    } else {
+        const uint64_t bad[] = {0, 1, codes[0] - 100000, UINT64_MAX, codes[0] + (1ull << 40), 0x8000000000000000ull};
+        for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+            fake_memory_put_u64(&r->p.memory, at, bad[i]);
+            CHECK_STATUS(r, walk(r, leaf), PA_OK, "walk with a bad instruction pointer");
+            CHECK(r, r->stack->depth == 5, "instr 0x%llx: depth %zu", (unsigned long long)bad[i], r->stack->depth);
+            CHECK(r, r->stack->frames[0].line == chain5[0].first_line, "instr 0x%llx: line %d, expected %d",
+                  (unsigned long long)bad[i], r->stack->frames[0].line, chain5[0].first_line);
+        }
+    }
+}
+
+static void test_corrupt_instruction(void **state)
+{
+    (void)state;
+    for_each_version(scenario_bad_instr, "negative / wild instruction offsets");
+}
+
+static void scenario_list_cycles(struct run *r)
+{
+    const struct py_layout *l = &r->p.runtime.layout;
+    uint64_t interp = r->p.interps[0];
+    uint64_t t1 = synth_thread(&r->p, interp, 1, 0);
+    fake_memory_put_u64(&r->p.memory, t1 + (uint64_t)l->thread_state.next, t1);
+    CHECK_STATUS(r, list(r), PA_E_CORRUPT, "a thread state that is its own next");
+
+    uint64_t t2 = synth_thread(&r->p, interp, 2, 0); /* t2 -> t1 -> t1 */
+    fake_memory_put_u64(&r->p.memory, t1 + (uint64_t)l->thread_state.next, t2);
+    CHECK_STATUS(r, list(r), PA_E_CORRUPT, "t2 -> t1 -> t2");
+    fake_memory_put_u64(&r->p.memory, t1 + (uint64_t)l->thread_state.next, 0);
+    CHECK_STATUS(r, list(r), PA_OK, "the thread list repaired");
+    CHECK(r, r->nthreads == 2, "%zu threads after the repair", r->nthreads);
+
+    /* More thread states than the caller has room for. */
+    pa_error_clear(&r->err);
+    enum pa_status st = py_list_threads(&r->w, r->threads, 1, &r->nthreads, &r->err);
+    CHECK(r, st == PA_E_CORRUPT && r->nthreads <= 1, "2 threads into 1 slot: status %d, count %zu", (int)st,
+          r->nthreads);
+
+    /* Interpreter lists: one that is its own next, and A -> B -> A. */
+    fake_memory_put_u64(&r->p.memory, interp + (uint64_t)l->interpreter_state.next, interp);
+    CHECK_STATUS(r, list(r), PA_E_CORRUPT, "an interpreter that is its own next");
+    uint64_t sub = synth_interpreter(&r->p); /* sets interp.next = sub */
+    fake_memory_put_u64(&r->p.memory, sub + (uint64_t)l->interpreter_state.next, interp);
+    CHECK_STATUS(r, list(r), PA_E_CORRUPT, "interpreters A -> B -> A");
+    /* Without threads a looping interpreter list is still caught. */
+    fake_memory_put_u64(&r->p.memory, interp + (uint64_t)l->interpreter_state.threads_head, 0);
+    CHECK_STATUS(r, list(r), PA_E_CORRUPT, "thread-less interpreters A -> B -> A");
+    fake_memory_put_u64(&r->p.memory, sub + (uint64_t)l->interpreter_state.next, 0);
+    CHECK_STATUS(r, list(r), PA_OK, "the interpreter list repaired");
+}
+
+static void test_list_cycles(void **state)
+{
+    (void)state;
+    for_each_version(scenario_list_cycles, "thread and interpreter list cycles");
+}
+
+/* ---- call ids ---- */
+
+static const struct frame_spec call_specs[3] = {
+    {"calls.py", "leaf", "leaf", 40, 2, 41, 6, 2},
+    {"calls.py", "caller", "caller", 20, 2, 22, 10, 6},
+    {"calls.py", "<module>", "<module>", 1, 0, 30, 12, 2},
+};
+
+static void sample_ids(struct run *r, uint64_t leaf, uint64_t ids[3])
+{
+    memset(ids, 0, 3 * sizeof ids[0]);
+    CHECK_STATUS(r, walk(r, leaf), PA_OK, "walk");
+    CHECK(r, r->stack->depth == 3, "depth %zu", r->stack->depth);
+    for (int i = 0; i < 3; i++)
+        ids[i] = r->stack->frames[i].call_id;
+}
+
+static void scenario_call_ids(struct run *r)
+{
+    uint64_t frames[3], codes[3], a[3], b[3];
+    uint64_t leaf = make_chain(r, call_specs, 3, frames, codes);
+    for (int i = 0; i < 3; i++)
+        synth_frame_set_local(&r->p, frames[i], 0, 0x7f0000100000ull + (uint64_t)i * 0x40);
+
+    sample_ids(r, leaf, a);
+    sample_ids(r, leaf, b);
+    if (r->failed)
+        return;
+    CHECK(r, memcmp(a, b, sizeof a) == 0, "the same frames sampled twice gave different call ids");
+    CHECK(r, a[0] != a[1] && a[1] != a[2], "frames of one stack share a call id");
+
+    /* The caller moved on to another instruction: a new call of the leaf. */
+    synth_frame_set_instr(&r->p, frames[1], codes[1], call_specs[1].instr + 8);
+    sample_ids(r, leaf, b);
+    if (r->failed)
+        return;
+    CHECK(r, b[0] != a[0], "the caller's instruction changed, but the leaf kept its call id");
+    CHECK(r, b[1] == a[1] && b[2] == a[2], "the caller's own instruction changed its (or its caller's) call id");
+    synth_frame_set_instr(&r->p, frames[1], codes[1], call_specs[1].instr);
+
+    /* The caller rebound a local: a new call of the leaf. First and last fast local. */
+    for (int local = 0; local < call_specs[1].nlocals; local += call_specs[1].nlocals - 1) {
+        synth_frame_set_local(&r->p, frames[1], local, 0x7f0000200000ull);
+        sample_ids(r, leaf, b);
+        if (r->failed)
+            return;
+        CHECK(r, b[0] != a[0], "the caller's local %d (of %d) changed, but the leaf kept its call id", local,
+              call_specs[1].nlocals);
+        CHECK(r, b[1] == a[1], "the caller's own local changed its call id");
+        synth_frame_set_local(&r->p, frames[1], local, local == 0 ? 0x7f0000100040ull : 0);
+    }
+    sample_ids(r, leaf, b);
+    if (r->failed)
+        return;
+    CHECK(r, memcmp(a, b, sizeof a) == 0, "restoring the caller did not restore the call ids");
+
+    /* The leaf itself running on (another instruction, another local): the same call. */
+    synth_frame_set_instr(&r->p, frames[0], codes[0], call_specs[0].instr + 20);
+    synth_frame_set_local(&r->p, frames[0], 1, 12345);
+    sample_ids(r, leaf, b);
+    if (r->failed)
+        return;
+    CHECK(r, memcmp(a, b, sizeof a) == 0, "the leaf's own instruction or locals changed a call id");
+
+    /* A fresh cache (the code read again) does not change ids either. */
+    py_code_cache_free(r->codes);
+    r->codes = py_code_cache_new();
+    r->w.codes = r->codes;
+    sample_ids(r, leaf, b);
+    if (r->failed)
+        return;
+    CHECK(r, memcmp(a, b, sizeof a) == 0, "call ids depend on the code cache");
+}
+
+static void test_call_ids(void **state)
+{
+    (void)state;
+    for_each_version(scenario_call_ids, "call ids");
+}
+
+/* ---- the builder itself: what it lays out is what the layouts say ---- */
+
+static void scenario_debug_offsets_in_runtime(struct run *r)
+{
+    if (r->p.runtime.layout.version_hex < 0x030d0000) {
+        r->skipped = 1;
+        return;
+    }
+    uint8_t image[SYNTH_DEBUG_OFFSETS_SIZE], expected[SYNTH_DEBUG_OFFSETS_SIZE];
+    synth_debug_offsets_3_13(expected);
+    CHECK(r, pa_read(&r->p.reader, r->p.runtime.runtime_addr, image, sizeof image, NULL) == PA_OK,
+          "_PyRuntime unreadable");
+    CHECK(r, memcmp(image, expected, sizeof image) == 0, "_PyRuntime does not start with _Py_DebugOffsets");
+    CHECK(r, r->p.runtime.layout.interpreter_frame.owner == 70 && r->p.runtime.layout.thread_state.current_frame == 72,
+          "3.13.0's debug offsets parsed wrong");
+}
+
+static void test_debug_offsets_in_runtime(void **state)
+{
+    (void)state;
+    for_each_version(scenario_debug_offsets_in_runtime, "3.13 _Py_DebugOffsets in _PyRuntime");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_debug_offsets_in_runtime),
+        cmocka_unit_test(test_five_deep_chain),
+        cmocka_unit_test(test_threads_and_gil),
+        cmocka_unit_test(test_cstack_frames_skipped),
+        cmocka_unit_test(test_cframe_indirection),
+        cmocka_unit_test(test_cycles_terminate),
+        cmocka_unit_test(test_depth_cap),
+        cmocka_unit_test(test_torn_reads),
+        cmocka_unit_test(test_corrupt_code_pointer),
+        cmocka_unit_test(test_corrupt_strings),
+        cmocka_unit_test(test_corrupt_instruction),
+        cmocka_unit_test(test_list_cycles),
+        cmocka_unit_test(test_call_ids),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
