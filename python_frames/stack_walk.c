@@ -42,7 +42,7 @@ static int32_t instruction_offset(const struct py_layout *l, const uint8_t *fram
     case PY_INSTR_LASTI_UNITS: {
         int32_t lasti;
         memcpy(&lasti, frame + l->interpreter_frame.instr, sizeof lasti);
-        return lasti < 0 ? lasti : lasti * 2;
+        return lasti < 0 ? lasti : lasti > (1 << 28) ? -1 : lasti * 2; /* a wild f_lasti must not overflow */
     }
     case PY_INSTR_PREV_INSTR_PTR:
     case PY_INSTR_INSTR_PTR: {
