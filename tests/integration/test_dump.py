@@ -113,12 +113,15 @@ class DumpTestCase(unittest.TestCase):
                          "threads in the dump vs the target's threads")
         for want in truth["threads"]:
             got = by_tid[want["tid"]]
+            state, gil = expected_state(want)
             with self.subTest(thread=want["name"]):
-                self.assertEqual(got["name"], want["name"])
-                self.assertEqual((got["state"], got["gil"]), expected_state(want))
-                self.assertFalse(got["incomplete"])
-                self.assertEqual([dict((k, f[k]) for k in FRAME_KEYS) for f in got["frames"]],
-                                 want["frames"])
+                # One comparison of everything, so a failure shows every wrong field.
+                self.assertEqual(
+                    {"name": got["name"], "state": got["state"], "gil": got["gil"],
+                     "incomplete": got["incomplete"],
+                     "frames": [dict((k, f[k]) for k in FRAME_KEYS) for f in got["frames"]]},
+                    {"name": want["name"], "state": state, "gil": gil, "incomplete": False,
+                     "frames": want["frames"]})
 
     def check_text_threads(self, threads, truth):
         by_tid = dict((t["tid"], t) for t in threads)
@@ -126,16 +129,15 @@ class DumpTestCase(unittest.TestCase):
         self.assertEqual(sorted(by_tid), sorted(t["tid"] for t in truth["threads"]))
         for want in truth["threads"]:
             got = by_tid[want["tid"]]
-            with self.subTest(thread=want["name"], form="text"):
-                self.assertEqual(got["name"], want["name"])
-                self.assertEqual((got["state"], got["gil"]), expected_state(want))
-                self.assertEqual(len(got["frames"]), len(want["frames"]), got["frames"])
-                for (qualname, shown_file, line), frame in zip(got["frames"], want["frames"]):
-                    self.assertEqual((qualname, line), (frame["qualname"], frame["line"]))
-                    # The text form may shorten a path, but only to a suffix of it.
-                    self.assertTrue(shown_file == frame["file"] or
-                                    frame["file"].endswith("/" + shown_file),
-                                    "%r is not %r or a suffix of it" % (shown_file, frame["file"]))
+            state, gil = expected_state(want)
+            with self.subTest(thread=want["name"]):
+                files = [f["file"] for f in want["frames"]]
+                shown = [(qualname, widen_path(shown_file, files[i] if i < len(files) else ""), line)
+                         for i, (qualname, shown_file, line) in enumerate(got["frames"])]
+                self.assertEqual(
+                    {"name": got["name"], "state": got["state"], "gil": got["gil"], "frames": shown},
+                    {"name": want["name"], "state": state, "gil": gil,
+                     "frames": [(f["qualname"], f["file"], f["line"]) for f in want["frames"]]})
 
     def assert_untouched(self, target, busy):
         """The target still runs, is not stopped and has no tracer left attached."""
@@ -149,6 +151,12 @@ class DumpTestCase(unittest.TestCase):
             before = h.proc_cpu_ticks(target.pid)
             time.sleep(0.5)
             self.assertGreater(h.proc_cpu_ticks(target.pid), before, "busy target stopped running")
+
+
+def widen_path(shown, full):
+    """The text form may shorten a path, but only to a suffix of it starting after a
+    "/": such a suffix stands for the full path, anything else stays as shown."""
+    return full if shown == full or full.endswith("/" + shown) else shown
 
 
 def version_tuple(text):
