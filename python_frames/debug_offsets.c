@@ -3,6 +3,7 @@
 #include "python_frames/debug_offsets.h"
 
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -203,6 +204,67 @@ static enum pa_status check_sections(const uint8_t *buf, struct pa_error *err)
     return PA_OK;
 }
 
+/* The fields only thread names need (thread_names.c). A table that gets them wrong
+ * loses thread names (interpreter_state.modules = PY_NO_FIELD), not the stacks. */
+static const struct field_spec name_fields[] = {
+    {"interpreter_state", "imports_modules", DO(interpreter_state.size), DO(interpreter_state.imports_modules), 8,
+     PL(interpreter_state.modules)},
+    {"type_object", "tp_flags", DO(type_object.size), DO(type_object.tp_flags), 8, PL(type_object.tp_flags)},
+    {"dict_object", "ma_keys", DO(dict_object.size), DO(dict_object.ma_keys), 8, PL(dict_object.ma_keys)},
+    {"dict_object", "ma_values", DO(dict_object.size), DO(dict_object.ma_values), 8, PL(dict_object.ma_values)},
+    {"long_object", "lv_tag", DO(long_object.size), DO(long_object.lv_tag), 8, PL(long_object.lv_tag)},
+    /* digit ob_digit[1]: at least one 4-byte digit inside the struct. */
+    {"long_object", "ob_digit", DO(long_object.size), DO(long_object.ob_digit), 4, PL(long_object.ob_digit)},
+};
+
+/* What 3.13's _Py_DebugOffsets does not describe. These are 3.13.0's DWARF values
+ * (tests/unit/test_layout_dwarf.c checks them); the type and module fields have not
+ * moved since 3.6, the dict keys and entries not since 3.11. PyDictValues grew a
+ * 4-byte header (capacity, size, embedded, valid) in 3.13, so values is at 8. */
+static void set_name_constants(struct py_layout *l)
+{
+    l->instance_dict_model = PY_INSTANCE_INLINE_VALUES;
+    l->type_object.tp_basicsize = 32;
+    l->type_object.tp_dictoffset = 288;
+    l->type_object.ht_cached_keys = 880;
+    l->module_object.md_dict = 16;
+    l->dict_keys_object.dk_size = PY_NO_FIELD;
+    l->dict_keys_object.dk_log2_size = 8;
+    l->dict_keys_object.dk_log2_index_bytes = 9;
+    l->dict_keys_object.dk_kind = 10;
+    l->dict_keys_object.dk_nentries = 24;
+    l->dict_keys_object.dk_indices = 32;
+    l->dict_key_entry.size = 24;
+    l->dict_key_entry.me_hash = 0;
+    l->dict_key_entry.me_key = 8;
+    l->dict_key_entry.me_value = 16;
+    l->dict_unicode_entry.size = 16;
+    l->dict_unicode_entry.me_key = 0;
+    l->dict_unicode_entry.me_value = 8;
+    l->dict_values.values = 8;
+}
+
+/* Inside its section, and within the first STRUCT_MAX bytes (derive_sizes' limit). */
+static bool name_field_ok(const uint8_t *buf, const struct field_spec *f)
+{
+    uint64_t size = get_u64(buf, f->size_at), off = get_u64(buf, f->off_at);
+    return off < size && f->width <= size - off && off + f->width <= STRUCT_MAX;
+}
+
+/* Fills the thread-name fields, or disables names when the image disagrees with us. */
+static void read_name_fields(const uint8_t *buf, struct py_layout *l)
+{
+    set_name_constants(l);
+    bool ok = GET(buf, type_object.size) > (uint64_t)l->type_object.tp_dictoffset + 8 &&
+              GET(buf, interpreter_state.imports_modules) != 0;
+    for (size_t i = 0; ok && i < sizeof name_fields / sizeof name_fields[0]; i++)
+        ok = name_field_ok(buf, &name_fields[i]);
+    for (size_t i = 0; i < sizeof name_fields / sizeof name_fields[0]; i++) {
+        int32_t v = ok ? (int32_t)get_u64(buf, name_fields[i].off_at) : PY_NO_FIELD;
+        memcpy((char *)l + name_fields[i].dst, &v, sizeof v);
+    }
+}
+
 /* Copies every field into *l after checking it lies inside its section. */
 static enum pa_status read_fields(const uint8_t *buf, struct py_layout *l, struct pa_error *err)
 {
@@ -246,6 +308,8 @@ static enum pa_status derive_sizes(const uint8_t *buf, struct py_layout *l, stru
         last = l->interpreter_state.threads_head;
     if (l->interpreter_state.ceval_gil > last)
         last = l->interpreter_state.ceval_gil;
+    if (l->interpreter_state.modules > last)
+        last = l->interpreter_state.modules;
     l->interpreter_state.size = last + 8;
     if ((uint32_t)l->runtime_state.size > STRUCT_MAX || (uint32_t)l->interpreter_state.size > STRUCT_MAX)
         return pa_fail(err, PA_E_CORRUPT,
@@ -285,7 +349,10 @@ enum pa_status py_layout_from_debug_offsets(const uint8_t *buf, size_t len,
     l.cframe.current_frame = PY_NO_FIELD;
     l.code_object.nlocals = PY_NO_FIELD; /* only co_localsplusnames is described: its size counts them */
     if ((st = check_sections(buf, err)) != PA_OK || (st = read_fields(buf, &l, err)) != PA_OK ||
-        (st = rebase_gil(buf, &l, err)) != PA_OK || (st = derive_sizes(buf, &l, err)) != PA_OK)
+        (st = rebase_gil(buf, &l, err)) != PA_OK)
+        return st;
+    read_name_fields(buf, &l);
+    if ((st = derive_sizes(buf, &l, err)) != PA_OK)
         return st;
     *layout = l;
     return PA_OK;

@@ -43,6 +43,17 @@ enum py_runtime_model {
     PY_RUNTIME_PYRUNTIME,          /* >= 3.7: _PyRuntime.interpreters.head */
 };
 
+/* Where an instance of a Python class keeps its attributes (read for a Thread's _name). */
+enum py_instance_dict_model {
+    PY_INSTANCE_DICT_TP_DICTOFFSET, /* <= 3.10: the dict pointer is at obj + type->tp_dictoffset */
+    PY_INSTANCE_DICT_MANAGED,       /* 3.11: Py_TPFLAGS_MANAGED_DICT: PyDictValues * at obj - 4 words
+                                     * (keys: the type's ht_cached_keys), else the dict at obj - 3 words */
+    PY_INSTANCE_DICT_OR_VALUES,     /* 3.12: one word at obj - 3 words: PyDictValues * + 1 (low bit
+                                     * set), or the dict */
+    PY_INSTANCE_INLINE_VALUES,      /* >= 3.13: the dict at obj - 3 words if materialised, else
+                                     * (Py_TPFLAGS_INLINE_VALUES) PyDictValues at obj + tp_basicsize */
+};
+
 struct py_layout {
     uint32_t version_hex;  /* PY_VERSION_HEX this table was taken from, e.g. 0x030b07f0 */
     enum py_runtime_model runtime_model;
@@ -50,6 +61,7 @@ struct py_layout {
     enum py_instr_model instr_model;
     enum py_linetable_model linetable_model;
     enum py_gil_model gil_model;
+    enum py_instance_dict_model instance_dict_model;
 
     struct {               /* _PyRuntimeState */
         int32_t size;                    /* bytes to read from its start to reach every field below */
@@ -62,6 +74,7 @@ struct py_layout {
         int32_t next;
         int32_t threads_head;  /* tstate_head (<= 3.10), threads.head (>= 3.11) */
         int32_t ceval_gil;     /* ceval.gil, a struct _gil_runtime_state * (>= 3.12) */
+        int32_t modules;       /* modules (<= 3.11), imports.modules (>= 3.12): sys.modules, a dict */
     } interpreter_state;
 
     struct {               /* PyThreadState */
@@ -119,6 +132,54 @@ struct py_layout {
     struct {               /* PyBytesObject */
         int32_t ob_sval;
     } bytes_object;
+
+    /* The rest is only read to name threads (thread_names.c, remote_dict.c). */
+    struct {               /* PyTypeObject, and PyHeapTypeObject for ht_cached_keys */
+        int32_t tp_basicsize;
+        int32_t tp_flags;
+        int32_t tp_dictoffset;
+        int32_t ht_cached_keys; /* the keys shared by managed-dict values (>= 3.11) */
+    } type_object;
+
+    struct {               /* PyModuleObject */
+        int32_t md_dict;
+    } module_object;
+
+    struct {               /* PyDictObject */
+        int32_t ma_keys;
+        int32_t ma_values;  /* PyObject ** (<= 3.10), PyDictValues * (>= 3.11); NULL: not split */
+    } dict_object;
+
+    struct {               /* PyDictKeysObject (struct _dictkeysobject) */
+        int32_t dk_size;             /* Py_ssize_t (<= 3.10) */
+        int32_t dk_log2_size;        /* uint8_t (>= 3.11) */
+        int32_t dk_log2_index_bytes; /* uint8_t (>= 3.11) */
+        int32_t dk_kind;             /* uint8_t (>= 3.11): 0 general, 1 unicode, 2 split */
+        int32_t dk_nentries;         /* Py_ssize_t: entries in use, deleted ones included */
+        int32_t dk_indices;          /* the hash index; the entries follow it */
+    } dict_keys_object;
+
+    struct {               /* PyDictKeyEntry */
+        int32_t size;
+        int32_t me_hash;
+        int32_t me_key;
+        int32_t me_value;
+    } dict_key_entry;
+
+    struct {               /* PyDictUnicodeEntry (>= 3.11): str-keyed entries carry no hash */
+        int32_t size;
+        int32_t me_key;
+        int32_t me_value;
+    } dict_unicode_entry;
+
+    struct {               /* PyDictValues (>= 3.11) */
+        int32_t values;
+    } dict_values;
+
+    struct {               /* PyLongObject */
+        int32_t lv_tag;    /* long_value.lv_tag (>= 3.12): digit count << 3 | sign; before, ob_size */
+        int32_t ob_digit;  /* ob_digit (<= 3.11), long_value.ob_digit (>= 3.12) */
+    } long_object;
 };
 
 /* Owner value of frames that belong to the C stack (entry/shim frames, >= 3.12). */

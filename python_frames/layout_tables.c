@@ -13,7 +13,14 @@
  *   are per-code, and a 3.11+ frame may end right there at the top of a data-stack chunk).
  * - code_object.size is sizeof(PyCodeObject); from 3.11 the object is variable-sized
  *   (bytecode inline at co_code_adaptive), sizeof is its fixed part.
- * - interpreter_frame.owner is a one-byte char field. */
+ * - interpreter_frame.owner is a one-byte char field.
+ * - The type/module/dict/long sections only serve thread names. ht_cached_keys exists
+ *   in every version but is left out before 3.11: there a split instance dict is a real
+ *   dict whose ma_keys points at the shared keys. The dict entry structs are the same
+ *   in every version; 3.6 - 3.10 keys have dk_size, 3.11+ dk_log2_size/_index_bytes/kind.
+ *   Debian's 3.11.2 headers give the same numbers as 3.11.7 for all of these (modules
+ *   888, ht_cached_keys 872, tp_dictoffset 288; offsetof compiled against
+ *   /usr/include/python3.11 with Py_BUILD_CORE). */
 
 /* 3.6.15. No _PyRuntime: the interpreter list starts at the static interp_head (only
  * in .symtab), and the running thread is the exported _PyThreadState_Current.
@@ -26,9 +33,11 @@ static const struct py_layout layout_3_6 = {
     .instr_model = PY_INSTR_LASTI_BYTES,
     .linetable_model = PY_LINES_LNOTAB,
     .gil_model = PY_GIL_TSTATE_CURRENT_SYMBOL,
+    .instance_dict_model = PY_INSTANCE_DICT_TP_DICTOFFSET,
     .runtime_state = {.size = PY_NO_FIELD, .interpreters_head = PY_NO_FIELD,
                       .gilstate_tstate_current = PY_NO_FIELD},
-    .interpreter_state = {.size = 16, .next = 0, .threads_head = 8, .ceval_gil = PY_NO_FIELD},
+    .interpreter_state = {.size = 24, .next = 0, .threads_head = 8, .ceval_gil = PY_NO_FIELD,
+                          .modules = 16},
     .thread_state = {.size = 2272, .next = 8, .interp = 16, .current_frame = 24,
                      .cframe = PY_NO_FIELD, .thread_id = 152, .native_thread_id = PY_NO_FIELD},
     .cframe = {.current_frame = PY_NO_FIELD},
@@ -41,6 +50,15 @@ static const struct py_layout layout_3_6 = {
     .object = {.ob_type = 8, .ob_size = 16},
     .unicode_object = {.length = 16, .state = 32, .ascii_size = 48, .compact_size = 72},
     .bytes_object = {.ob_sval = 32},
+    .type_object = {.tp_basicsize = 32, .tp_flags = 168, .tp_dictoffset = 288, .ht_cached_keys = PY_NO_FIELD},
+    .module_object = {.md_dict = 16},
+    .dict_object = {.ma_keys = 32, .ma_values = 40},
+    .dict_keys_object = {.dk_size = 8, .dk_log2_size = PY_NO_FIELD, .dk_log2_index_bytes = PY_NO_FIELD,
+                         .dk_kind = PY_NO_FIELD, .dk_nentries = 32, .dk_indices = 40},
+    .dict_key_entry = {.size = 24, .me_hash = 0, .me_key = 8, .me_value = 16},
+    .dict_unicode_entry = {.size = PY_NO_FIELD, .me_key = PY_NO_FIELD, .me_value = PY_NO_FIELD},
+    .dict_values = {.values = PY_NO_FIELD},
+    .long_object = {.lv_tag = PY_NO_FIELD, .ob_digit = 24},
 };
 
 /* 3.7.16. _PyRuntime appears; gilstate.tstate_current sits 1480 bytes in, after the
@@ -53,8 +71,10 @@ static const struct py_layout layout_3_7 = {
     .instr_model = PY_INSTR_LASTI_BYTES,
     .linetable_model = PY_LINES_LNOTAB,
     .gil_model = PY_GIL_RUNTIME_TSTATE_CURRENT,
+    .instance_dict_model = PY_INSTANCE_DICT_TP_DICTOFFSET,
     .runtime_state = {.size = 1488, .interpreters_head = 24, .gilstate_tstate_current = 1480},
-    .interpreter_state = {.size = 16, .next = 0, .threads_head = 8, .ceval_gil = PY_NO_FIELD},
+    .interpreter_state = {.size = 48, .next = 0, .threads_head = 8, .ceval_gil = PY_NO_FIELD,
+                          .modules = 40},
     .thread_state = {.size = 280, .next = 8, .interp = 16, .current_frame = 24,
                      .cframe = PY_NO_FIELD, .thread_id = 176, .native_thread_id = PY_NO_FIELD},
     .cframe = {.current_frame = PY_NO_FIELD},
@@ -67,6 +87,15 @@ static const struct py_layout layout_3_7 = {
     .object = {.ob_type = 8, .ob_size = 16},
     .unicode_object = {.length = 16, .state = 32, .ascii_size = 48, .compact_size = 72},
     .bytes_object = {.ob_sval = 32},
+    .type_object = {.tp_basicsize = 32, .tp_flags = 168, .tp_dictoffset = 288, .ht_cached_keys = PY_NO_FIELD},
+    .module_object = {.md_dict = 16},
+    .dict_object = {.ma_keys = 32, .ma_values = 40},
+    .dict_keys_object = {.dk_size = 8, .dk_log2_size = PY_NO_FIELD, .dk_log2_index_bytes = PY_NO_FIELD,
+                         .dk_kind = PY_NO_FIELD, .dk_nentries = 32, .dk_indices = 40},
+    .dict_key_entry = {.size = 24, .me_hash = 0, .me_key = 8, .me_value = 16},
+    .dict_unicode_entry = {.size = PY_NO_FIELD, .me_key = PY_NO_FIELD, .me_value = PY_NO_FIELD},
+    .dict_values = {.values = PY_NO_FIELD},
+    .long_object = {.lv_tag = PY_NO_FIELD, .ob_digit = 24},
 };
 
 /* 3.8.18. co_posonlyargcount shifts PyCodeObject by 8 (firstlineno 40, filename 104).
@@ -79,8 +108,10 @@ static const struct py_layout layout_3_8 = {
     .instr_model = PY_INSTR_LASTI_BYTES,
     .linetable_model = PY_LINES_LNOTAB,
     .gil_model = PY_GIL_RUNTIME_TSTATE_CURRENT,
+    .instance_dict_model = PY_INSTANCE_DICT_TP_DICTOFFSET,
     .runtime_state = {.size = 1376, .interpreters_head = 32, .gilstate_tstate_current = 1368},
-    .interpreter_state = {.size = 16, .next = 0, .threads_head = 8, .ceval_gil = PY_NO_FIELD},
+    .interpreter_state = {.size = 64, .next = 0, .threads_head = 8, .ceval_gil = PY_NO_FIELD,
+                          .modules = 56},
     .thread_state = {.size = 264, .next = 8, .interp = 16, .current_frame = 24,
                      .cframe = PY_NO_FIELD, .thread_id = 176, .native_thread_id = PY_NO_FIELD},
     .cframe = {.current_frame = PY_NO_FIELD},
@@ -93,6 +124,15 @@ static const struct py_layout layout_3_8 = {
     .object = {.ob_type = 8, .ob_size = 16},
     .unicode_object = {.length = 16, .state = 32, .ascii_size = 48, .compact_size = 72},
     .bytes_object = {.ob_sval = 32},
+    .type_object = {.tp_basicsize = 32, .tp_flags = 168, .tp_dictoffset = 288, .ht_cached_keys = PY_NO_FIELD},
+    .module_object = {.md_dict = 16},
+    .dict_object = {.ma_keys = 32, .ma_values = 40},
+    .dict_keys_object = {.dk_size = 8, .dk_log2_size = PY_NO_FIELD, .dk_log2_index_bytes = PY_NO_FIELD,
+                         .dk_kind = PY_NO_FIELD, .dk_nentries = 32, .dk_indices = 40},
+    .dict_key_entry = {.size = 24, .me_hash = 0, .me_key = 8, .me_value = 16},
+    .dict_unicode_entry = {.size = PY_NO_FIELD, .me_key = PY_NO_FIELD, .me_value = PY_NO_FIELD},
+    .dict_values = {.values = PY_NO_FIELD},
+    .long_object = {.lv_tag = PY_NO_FIELD, .ob_digit = 24},
 };
 
 /* 3.9.18. The GC state moved from _PyRuntime into the interpreter, so
@@ -104,8 +144,10 @@ static const struct py_layout layout_3_9 = {
     .instr_model = PY_INSTR_LASTI_BYTES,
     .linetable_model = PY_LINES_LNOTAB,
     .gil_model = PY_GIL_RUNTIME_TSTATE_CURRENT,
+    .instance_dict_model = PY_INSTANCE_DICT_TP_DICTOFFSET,
     .runtime_state = {.size = 576, .interpreters_head = 32, .gilstate_tstate_current = 568},
-    .interpreter_state = {.size = 16, .next = 0, .threads_head = 8, .ceval_gil = PY_NO_FIELD},
+    .interpreter_state = {.size = 864, .next = 0, .threads_head = 8, .ceval_gil = PY_NO_FIELD,
+                          .modules = 856},
     .thread_state = {.size = 264, .next = 8, .interp = 16, .current_frame = 24,
                      .cframe = PY_NO_FIELD, .thread_id = 176, .native_thread_id = PY_NO_FIELD},
     .cframe = {.current_frame = PY_NO_FIELD},
@@ -118,6 +160,15 @@ static const struct py_layout layout_3_9 = {
     .object = {.ob_type = 8, .ob_size = 16},
     .unicode_object = {.length = 16, .state = 32, .ascii_size = 48, .compact_size = 72},
     .bytes_object = {.ob_sval = 32},
+    .type_object = {.tp_basicsize = 32, .tp_flags = 168, .tp_dictoffset = 288, .ht_cached_keys = PY_NO_FIELD},
+    .module_object = {.md_dict = 16},
+    .dict_object = {.ma_keys = 32, .ma_values = 40},
+    .dict_keys_object = {.dk_size = 8, .dk_log2_size = PY_NO_FIELD, .dk_log2_index_bytes = PY_NO_FIELD,
+                         .dk_kind = PY_NO_FIELD, .dk_nentries = 32, .dk_indices = 40},
+    .dict_key_entry = {.size = 24, .me_hash = 0, .me_key = 8, .me_value = 16},
+    .dict_unicode_entry = {.size = PY_NO_FIELD, .me_key = PY_NO_FIELD, .me_value = PY_NO_FIELD},
+    .dict_values = {.values = PY_NO_FIELD},
+    .long_object = {.lv_tag = PY_NO_FIELD, .ob_digit = 24},
 };
 
 /* 3.10.13. tstate->cframe exists (at 48) but only carries use_tracing; frames are still
@@ -130,8 +181,10 @@ static const struct py_layout layout_3_10 = {
     .instr_model = PY_INSTR_LASTI_UNITS,
     .linetable_model = PY_LINES_LINETABLE,
     .gil_model = PY_GIL_RUNTIME_TSTATE_CURRENT,
+    .instance_dict_model = PY_INSTANCE_DICT_TP_DICTOFFSET,
     .runtime_state = {.size = 576, .interpreters_head = 32, .gilstate_tstate_current = 568},
-    .interpreter_state = {.size = 16, .next = 0, .threads_head = 8, .ceval_gil = PY_NO_FIELD},
+    .interpreter_state = {.size = 864, .next = 0, .threads_head = 8, .ceval_gil = PY_NO_FIELD,
+                          .modules = 856},
     .thread_state = {.size = 280, .next = 8, .interp = 16, .current_frame = 24,
                      .cframe = PY_NO_FIELD, .thread_id = 176, .native_thread_id = PY_NO_FIELD},
     .cframe = {.current_frame = PY_NO_FIELD},
@@ -144,6 +197,15 @@ static const struct py_layout layout_3_10 = {
     .object = {.ob_type = 8, .ob_size = 16},
     .unicode_object = {.length = 16, .state = 32, .ascii_size = 48, .compact_size = 72},
     .bytes_object = {.ob_sval = 32},
+    .type_object = {.tp_basicsize = 32, .tp_flags = 168, .tp_dictoffset = 288, .ht_cached_keys = PY_NO_FIELD},
+    .module_object = {.md_dict = 16},
+    .dict_object = {.ma_keys = 32, .ma_values = 40},
+    .dict_keys_object = {.dk_size = 8, .dk_log2_size = PY_NO_FIELD, .dk_log2_index_bytes = PY_NO_FIELD,
+                         .dk_kind = PY_NO_FIELD, .dk_nentries = 32, .dk_indices = 40},
+    .dict_key_entry = {.size = 24, .me_hash = 0, .me_key = 8, .me_value = 16},
+    .dict_unicode_entry = {.size = PY_NO_FIELD, .me_key = PY_NO_FIELD, .me_value = PY_NO_FIELD},
+    .dict_values = {.values = PY_NO_FIELD},
+    .long_object = {.lv_tag = PY_NO_FIELD, .ob_digit = 24},
 };
 
 /* 3.11.7. Frames are _PyInterpreterFrame, reached via tstate->cframe->current_frame
@@ -161,8 +223,10 @@ static const struct py_layout layout_3_11 = {
     .instr_model = PY_INSTR_PREV_INSTR_PTR,
     .linetable_model = PY_LINES_LOCATIONS,
     .gil_model = PY_GIL_RUNTIME_TSTATE_CURRENT,
+    .instance_dict_model = PY_INSTANCE_DICT_MANAGED,
     .runtime_state = {.size = 584, .interpreters_head = 40, .gilstate_tstate_current = 576},
-    .interpreter_state = {.size = 24, .next = 0, .threads_head = 16, .ceval_gil = PY_NO_FIELD},
+    .interpreter_state = {.size = 896, .next = 0, .threads_head = 16, .ceval_gil = PY_NO_FIELD,
+                          .modules = 888},
     .thread_state = {.size = 360, .next = 8, .interp = 16, .current_frame = PY_NO_FIELD,
                      .cframe = 56, .thread_id = 152, .native_thread_id = 160},
     .cframe = {.current_frame = 8},
@@ -175,6 +239,15 @@ static const struct py_layout layout_3_11 = {
     .object = {.ob_type = 8, .ob_size = 16},
     .unicode_object = {.length = 16, .state = 32, .ascii_size = 48, .compact_size = 72},
     .bytes_object = {.ob_sval = 32},
+    .type_object = {.tp_basicsize = 32, .tp_flags = 168, .tp_dictoffset = 288, .ht_cached_keys = 872},
+    .module_object = {.md_dict = 16},
+    .dict_object = {.ma_keys = 32, .ma_values = 40},
+    .dict_keys_object = {.dk_size = PY_NO_FIELD, .dk_log2_size = 8, .dk_log2_index_bytes = 9,
+                         .dk_kind = 10, .dk_nentries = 24, .dk_indices = 32},
+    .dict_key_entry = {.size = 24, .me_hash = 0, .me_key = 8, .me_value = 16},
+    .dict_unicode_entry = {.size = 16, .me_key = 0, .me_value = 8},
+    .dict_values = {.values = 0},
+    .long_object = {.lv_tag = PY_NO_FIELD, .ob_digit = 24},
 };
 
 /* 3.12.1. The GIL is per interpreter: interp->ceval.gil (at 384) points to a
@@ -190,8 +263,10 @@ static const struct py_layout layout_3_12 = {
     .instr_model = PY_INSTR_PREV_INSTR_PTR,
     .linetable_model = PY_LINES_LOCATIONS,
     .gil_model = PY_GIL_INTERP_GIL_HOLDER,
+    .instance_dict_model = PY_INSTANCE_DICT_OR_VALUES,
     .runtime_state = {.size = 48, .interpreters_head = 40, .gilstate_tstate_current = PY_NO_FIELD},
-    .interpreter_state = {.size = 392, .next = 0, .threads_head = 72, .ceval_gil = 384},
+    .interpreter_state = {.size = 952, .next = 0, .threads_head = 72, .ceval_gil = 384,
+                          .modules = 944},
     .thread_state = {.size = 288, .next = 8, .interp = 16, .current_frame = PY_NO_FIELD,
                      .cframe = 56, .thread_id = 136, .native_thread_id = 144},
     .cframe = {.current_frame = 0},
@@ -204,6 +279,15 @@ static const struct py_layout layout_3_12 = {
     .object = {.ob_type = 8, .ob_size = 16},
     .unicode_object = {.length = 16, .state = 32, .ascii_size = 40, .compact_size = 56},
     .bytes_object = {.ob_sval = 32},
+    .type_object = {.tp_basicsize = 32, .tp_flags = 168, .tp_dictoffset = 288, .ht_cached_keys = 880},
+    .module_object = {.md_dict = 16},
+    .dict_object = {.ma_keys = 32, .ma_values = 40},
+    .dict_keys_object = {.dk_size = PY_NO_FIELD, .dk_log2_size = 8, .dk_log2_index_bytes = 9,
+                         .dk_kind = 10, .dk_nentries = 24, .dk_indices = 32},
+    .dict_key_entry = {.size = 24, .me_hash = 0, .me_key = 8, .me_value = 16},
+    .dict_unicode_entry = {.size = 16, .me_key = 0, .me_value = 8},
+    .dict_values = {.values = 0},
+    .long_object = {.lv_tag = 16, .ob_digit = 24},
 };
 
 const struct py_layout *py_layout_for_version(int major, int minor)

@@ -85,6 +85,33 @@ static const struct rule rules[] = {
     {"unicode_object.ascii_size", 6, 13, SIZEOF, "PyASCIIObject", NULL},
     {"unicode_object.compact_size", 6, 13, SIZEOF, "PyCompactUnicodeObject", NULL},
     {"bytes_object.ob_sval", 6, 13, OFFSET, "PyBytesObject", "ob_sval"},
+    /* thread names: sys.modules -> threading._active -> Thread._name */
+    {"interpreter_state.modules", 6, 11, OFFSET, "_is", "modules"},
+    {"interpreter_state.modules", 12, 13, OFFSET, "_is", "imports.modules"},
+    {"type_object.tp_basicsize", 6, 13, OFFSET, "_typeobject", "tp_basicsize"},
+    {"type_object.tp_flags", 6, 13, OFFSET, "_typeobject", "tp_flags"},
+    {"type_object.tp_dictoffset", 6, 13, OFFSET, "_typeobject", "tp_dictoffset"},
+    {"type_object.ht_cached_keys", 11, 13, OFFSET, "_heaptypeobject", "ht_cached_keys"},
+    {"module_object.md_dict", 6, 13, OFFSET, "PyModuleObject", "md_dict"},
+    {"dict_object.ma_keys", 6, 13, OFFSET, "PyDictObject", "ma_keys"},
+    {"dict_object.ma_values", 6, 13, OFFSET, "PyDictObject", "ma_values"},
+    {"dict_keys_object.dk_size", 6, 10, OFFSET, "_dictkeysobject", "dk_size"},
+    {"dict_keys_object.dk_log2_size", 11, 13, OFFSET, "_dictkeysobject", "dk_log2_size"},
+    {"dict_keys_object.dk_log2_index_bytes", 11, 13, OFFSET, "_dictkeysobject", "dk_log2_index_bytes"},
+    {"dict_keys_object.dk_kind", 11, 13, OFFSET, "_dictkeysobject", "dk_kind"},
+    {"dict_keys_object.dk_nentries", 6, 13, OFFSET, "_dictkeysobject", "dk_nentries"},
+    {"dict_keys_object.dk_indices", 6, 13, OFFSET, "_dictkeysobject", "dk_indices"},
+    {"dict_key_entry.size", 6, 13, SIZEOF, "PyDictKeyEntry", NULL},
+    {"dict_key_entry.me_hash", 6, 13, OFFSET, "PyDictKeyEntry", "me_hash"},
+    {"dict_key_entry.me_key", 6, 13, OFFSET, "PyDictKeyEntry", "me_key"},
+    {"dict_key_entry.me_value", 6, 13, OFFSET, "PyDictKeyEntry", "me_value"},
+    {"dict_unicode_entry.size", 11, 13, SIZEOF, "PyDictUnicodeEntry", NULL},
+    {"dict_unicode_entry.me_key", 11, 13, OFFSET, "PyDictUnicodeEntry", "me_key"},
+    {"dict_unicode_entry.me_value", 11, 13, OFFSET, "PyDictUnicodeEntry", "me_value"},
+    {"dict_values.values", 11, 13, OFFSET, "_dictvalues", "values"},
+    {"long_object.lv_tag", 12, 13, OFFSET, "_longobject", "long_value.lv_tag"},
+    {"long_object.ob_digit", 6, 11, OFFSET, "_longobject", "ob_digit"},
+    {"long_object.ob_digit", 12, 13, OFFSET, "_longobject", "long_value.ob_digit"},
 };
 
 /* Members that must really be absent where the table says PY_NO_FIELD for that reason
@@ -93,6 +120,9 @@ static const struct rule absent[] = {
     {"thread_state.native_thread_id", 6, 10, OFFSET, "_ts", "native_thread_id"},
     {"thread_state.current_frame", 11, 12, OFFSET, "_ts", "current_frame"},
     {"code_object.qualname", 6, 10, OFFSET, "PyCodeObject", "co_qualname"},
+    {"dict_keys_object.dk_size", 11, 13, OFFSET, "_dictkeysobject", "dk_size"},
+    {"dict_keys_object.dk_log2_size", 6, 10, OFFSET, "_dictkeysobject", "dk_log2_size"},
+    {"long_object.lv_tag", 6, 11, OFFSET, "_longobject", "long_value"},
 };
 
 #define PL(f) {#f, offsetof(struct py_layout, f)}
@@ -114,6 +144,14 @@ static const struct {
     PL(object.ob_type), PL(object.ob_size),
     PL(unicode_object.length), PL(unicode_object.state), PL(unicode_object.ascii_size),
     PL(unicode_object.compact_size), PL(bytes_object.ob_sval),
+    PL(interpreter_state.modules), PL(type_object.tp_basicsize), PL(type_object.tp_flags),
+    PL(type_object.tp_dictoffset), PL(type_object.ht_cached_keys), PL(module_object.md_dict),
+    PL(dict_object.ma_keys), PL(dict_object.ma_values), PL(dict_keys_object.dk_size),
+    PL(dict_keys_object.dk_log2_size), PL(dict_keys_object.dk_log2_index_bytes), PL(dict_keys_object.dk_kind),
+    PL(dict_keys_object.dk_nentries), PL(dict_keys_object.dk_indices), PL(dict_key_entry.size),
+    PL(dict_key_entry.me_hash), PL(dict_key_entry.me_key), PL(dict_key_entry.me_value),
+    PL(dict_unicode_entry.size), PL(dict_unicode_entry.me_key), PL(dict_unicode_entry.me_value),
+    PL(dict_values.values), PL(long_object.lv_tag), PL(long_object.ob_digit),
 };
 #define N_FIELDS (sizeof layout_fields / sizeof layout_fields[0])
 
@@ -126,7 +164,7 @@ static int32_t layout_get(const struct py_layout *l, size_t i)
 
 /* ---- DWARF access ---- */
 
-#define MAX_TYPES 16
+#define MAX_TYPES 32
 
 struct dwarf_file {
     const char *path;
@@ -217,7 +255,10 @@ static int dwarf_open(struct dwarf_file *f, const char *path)
         return -1;
     static const char *const names[] = {"_PyRuntimeState", "_is", "_ts", "_PyCFrame", "_gil_runtime_state",
                                         "_frame", "_PyInterpreterFrame", "PyCodeObject", "PyObject",
-                                        "PyVarObject", "PyASCIIObject", "PyCompactUnicodeObject", "PyBytesObject"};
+                                        "PyVarObject", "PyASCIIObject", "PyCompactUnicodeObject", "PyBytesObject",
+                                        "_typeobject", "_heaptypeobject", "PyModuleObject", "PyDictObject",
+                                        "_dictkeysobject", "PyDictKeyEntry", "PyDictUnicodeEntry", "_dictvalues",
+                                        "_longobject"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         f->types[f->n_types++].name = names[i];
     index_types(f);
