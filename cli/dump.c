@@ -1,4 +1,5 @@
 /* `pyattach dump -p PID [--json]`: every thread's Python stack, once. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -165,6 +166,8 @@ int pa_cmd_dump(int argc, char **argv)
             print_json(&p, threads, count);
         else
             print_text(&p, threads, count);
+        if (fflush(stdout) != 0 || ferror(stdout))
+            status = pa_fail(&err, PA_E_OUTPUT, "cannot write to standard output: %s", strerror(errno));
     } else if (status == PA_OK) {
         status = pa_fail(&err, PA_E_NOMEM, "out of memory");
     }

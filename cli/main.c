@@ -12,16 +12,11 @@ static const char usage[] =
     "       pyattach view FILE.prof [-s SORT] [-n N]\n"
     "Run 'pyattach COMMAND --help' for a command's options.\n";
 
-void pa_print_error(const char *message)
-{
-    fprintf(stderr, "pyattach: %s\n", message);
-}
-
 int main(int argc, char **argv)
 {
     if (argc < 2) {
         fputs(usage, stderr);
-        return 1;
+        return 1; /* a person typed just "pyattach": show them the way */
     }
     const char *command = argv[1];
     if (strcmp(command, "--help") == 0 || strcmp(command, "-h") == 0) {
@@ -40,6 +35,6 @@ int main(int argc, char **argv)
         argv[0] = "record";
         return pa_cmd_record(argc, argv);
     }
-    fprintf(stderr, "pyattach: unknown command '%s'\n%s", command, usage);
+    fprintf(stderr, "pyattach: unknown command '%s' (see 'pyattach --help')\n", command);
     return 1;
 }

@@ -227,7 +227,8 @@ static enum pa_status write_outputs(struct recording *r, pid_t first_pid, time_t
     for (size_t i = 0; i < r->output_count; i++) {
         if (o->output == NULL) {
             enum pa_status status = r->ops->write(r->outputs[i].writer, stdout, err);
-            fflush(stdout);
+            if (status == PA_OK && (fflush(stdout) != 0 || ferror(stdout)))
+                status = pa_fail(err, PA_E_OUTPUT, "cannot write to standard output: %s", strerror(errno));
             if (status != PA_OK)
                 return status;
             continue;

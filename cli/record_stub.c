@@ -9,11 +9,3 @@ int pa_cmd_top(int argc, char **argv)
     return 1;
 }
 
-/* Until cli/view.c lands. */
-__attribute__((weak)) int pa_cmd_view(int argc, char **argv)
-{
-    (void)argc;
-    (void)argv;
-    pa_print_error("view: not implemented yet");
-    return 1;
-}

@@ -185,6 +185,7 @@ static void sample_process(struct pa_sampler *s, struct pa_sampled_process *p, d
     }
     size_t count = 0;
     struct pa_error err = {0};
+    py_process_begin_sample(&p->python);
     enum pa_status status = py_list_threads(&p->python.walker, s->threads, PY_MAX_THREADS, &count, &err);
     if (status != PA_OK) {
         if (status == PA_E_NO_PROCESS || !pa_process_alive(&p->python.target.process))

@@ -184,7 +184,7 @@ enum pa_status py_code_lookup(struct py_code_cache *cache, const struct py_runti
         *out = known;
         return PA_OK;
     }
-    struct py_code_info *info;
+    struct py_code_info *info = NULL;
     status = read_info(rt, reader, addr, buf, &info, err);
     if (status != PA_OK)
         return status;

@@ -12,15 +12,16 @@ enum pa_status py_process_attach(pid_t pid, struct py_process *p, struct pa_erro
     status = py_runtime_locate(&p->target, &p->runtime, err);
     if (status == PA_OK) {
         p->codes = py_code_cache_new();
-        if (p->codes == NULL)
+        if (p->codes == NULL || !pa_read_cache_init(&p->cache, &p->target.reader))
             status = pa_fail(err, PA_E_NOMEM, "out of memory");
     }
     if (status != PA_OK) {
+        py_code_cache_free(p->codes);
         pa_target_close(&p->target);
         return status;
     }
     p->walker.runtime = &p->runtime;
-    p->walker.reader = &p->target.reader;
+    p->walker.reader = &p->cache.reader;
     p->walker.codes = p->codes;
     return PA_OK;
 }
@@ -29,5 +30,11 @@ void py_process_detach(struct py_process *p)
 {
     py_code_cache_free(p->codes);
     p->codes = NULL;
+    pa_read_cache_free(&p->cache);
     pa_target_close(&p->target);
+}
+
+void py_process_begin_sample(struct py_process *p)
+{
+    pa_read_cache_clear(&p->cache);
 }

@@ -3,6 +3,7 @@
 #ifndef PYATTACH_PYTHON_PROCESS_H
 #define PYATTACH_PYTHON_PROCESS_H
 
+#include "attach/read_cache.h"
 #include "attach/target.h"
 #include "python_frames/code_cache.h"
 #include "python_frames/runtime.h"
@@ -10,6 +11,7 @@
 
 struct py_process {
     struct pa_target target;
+    struct pa_read_cache cache; /* the walker reads through it; cleared per sample */
     struct py_runtime runtime;
     struct py_code_cache *codes;
     struct py_walker walker;
@@ -17,5 +19,8 @@ struct py_process {
 
 enum pa_status py_process_attach(pid_t pid, struct py_process *process, struct pa_error *err);
 void py_process_detach(struct py_process *process);
+
+/* Starts a new sample: forget memory read for the previous one. */
+void py_process_begin_sample(struct py_process *process);
 
 #endif
