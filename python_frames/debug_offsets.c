@@ -347,6 +347,7 @@ enum pa_status py_layout_from_debug_offsets(const uint8_t *buf, size_t len,
     l.runtime_state.gilstate_tstate_current = PY_NO_FIELD; /* 3.12 moved the GIL holder */
     l.thread_state.cframe = PY_NO_FIELD;                   /* 3.13 dropped _PyCFrame */
     l.cframe.current_frame = PY_NO_FIELD;
+    l.interpreter_frame.is_entry = PY_NO_FIELD; /* 3.12+ marks entries with a shim frame instead */
     l.code_object.nlocals = PY_NO_FIELD; /* only co_localsplusnames is described: its size counts them */
     if ((st = check_sections(buf, err)) != PA_OK || (st = read_fields(buf, &l, err)) != PA_OK ||
         (st = rebase_gil(buf, &l, err)) != PA_OK)

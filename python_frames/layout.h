@@ -102,6 +102,7 @@ struct py_layout {
         int32_t executable; /* f_code / f_executable */
         int32_t instr;      /* f_lasti / prev_instr / instr_ptr, read per instr_model */
         int32_t owner;      /* owner (>= 3.11); frames owned by the C stack are skipped */
+        int32_t is_entry;   /* is_entry (3.11 only, one byte): the eval loop's C call began here */
         int32_t localsplus; /* f_localsplus / localsplus */
     } interpreter_frame;
 

@@ -135,7 +135,11 @@ enum pa_status py_walk_stack(const struct py_walker *w, uint64_t frame_addr, str
         }
         uint64_t previous = field_u64(buf, l->interpreter_frame.previous);
         if (l->interpreter_frame.owner >= 0 && buf[l->interpreter_frame.owner] == PY_FRAME_OWNED_BY_CSTACK) {
-            frame_addr = previous; /* 3.12+ entry/shim frame: no Python code of its own */
+            /* 3.12+ shim frame: no Python code of its own. Each C call of the eval loop
+             * pushes one below its first frame, which is thus the entry frame. */
+            if (stack->depth > 0)
+                stack->frames[stack->depth - 1].is_entry = true;
+            frame_addr = previous;
             continue;
         }
         uint64_t code_addr = field_u64(buf, l->interpreter_frame.executable);
@@ -153,6 +157,10 @@ enum pa_status py_walk_stack(const struct py_walker *w, uint64_t frame_addr, str
         f->instr_offset = instruction_offset(l, buf, code_addr);
         f->line = py_code_line(code, w->runtime, f->instr_offset);
         f->locals_hash = hash_locals(buf, have, l, code->nlocals);
+        /* <= 3.10: every frame runs in its own C call of the eval loop. 3.11: the
+         * eval loop marks the frame it was called for with is_entry. */
+        f->is_entry = l->frame_model == PY_FRAMES_OBJECTS ||
+                      (l->interpreter_frame.is_entry >= 0 && buf[l->interpreter_frame.is_entry] != 0);
         frame_addr = previous;
     }
     name_calls(stack);

@@ -33,6 +33,7 @@ struct py_frame {
     uint64_t frame_addr;
     int32_t instr_offset;  /* byte offset of the current instruction in the code */
     uint64_t locals_hash;  /* of the frame's fast locals, frozen while it waits on a callee */
+    bool is_entry;         /* the first frame one C call of the eval loop ran (unwind/merge.c) */
 };
 
 struct py_stack {
@@ -51,6 +52,11 @@ struct py_walker {
 /* Every thread state of every interpreter, at most max of them. */
 enum pa_status py_list_threads(const struct py_walker *walker, struct py_thread *threads, size_t max,
                                size_t *count, struct pa_error *err);
+
+/* Re-reads the thread's innermost frame into thread->frame_addr (for a thread that
+ * was just stopped, so its Python and native stacks agree). */
+enum pa_status py_thread_reread_frame(const struct py_walker *walker, struct py_thread *thread,
+                                      struct pa_error *err);
 
 /* The Python stack from the frame at frame_addr outwards. On a torn read after some
  * frames were read the result is PA_OK with stack->incomplete set. */

@@ -130,3 +130,16 @@ enum pa_status py_list_threads(const struct py_walker *w, struct py_thread *thre
     }
     return status;
 }
+
+enum pa_status py_thread_reread_frame(const struct py_walker *w, struct py_thread *t, struct pa_error *err)
+{
+    const struct py_layout *l = &w->runtime->layout;
+    size_t size = l->thread_state.size > 0 && l->thread_state.size < TSTATE_READ_MAX
+                      ? (size_t)l->thread_state.size
+                      : TSTATE_READ_MAX;
+    uint8_t tstate[TSTATE_READ_MAX];
+    enum pa_status status = pa_read(w->reader, t->tstate_addr, tstate, size, err);
+    if (status == PA_OK)
+        t->frame_addr = current_frame(w, tstate);
+    return status;
+}

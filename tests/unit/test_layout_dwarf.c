@@ -65,6 +65,7 @@ static const struct rule rules[] = {
     {"interpreter_frame.instr", 11, 12, OFFSET, "_PyInterpreterFrame", "prev_instr"},
     {"interpreter_frame.instr", 13, 13, OFFSET, "_PyInterpreterFrame", "instr_ptr"},
     {"interpreter_frame.owner", 11, 13, OFFSET, "_PyInterpreterFrame", "owner"},
+    {"interpreter_frame.is_entry", 11, 11, OFFSET, "_PyInterpreterFrame", "is_entry"},
     {"interpreter_frame.localsplus", 6, 10, OFFSET, "_frame", "f_localsplus"},
     {"interpreter_frame.localsplus", 11, 13, OFFSET, "_PyInterpreterFrame", "localsplus"},
     {"code_object.size", 6, 13, SIZEOF, "PyCodeObject", NULL},
@@ -123,6 +124,7 @@ static const struct rule absent[] = {
     {"dict_keys_object.dk_size", 11, 13, OFFSET, "_dictkeysobject", "dk_size"},
     {"dict_keys_object.dk_log2_size", 6, 10, OFFSET, "_dictkeysobject", "dk_log2_size"},
     {"long_object.lv_tag", 6, 11, OFFSET, "_longobject", "long_value"},
+    {"interpreter_frame.is_entry", 12, 13, OFFSET, "_PyInterpreterFrame", "is_entry"},
 };
 
 #define PL(f) {#f, offsetof(struct py_layout, f)}
@@ -138,6 +140,7 @@ static const struct {
     PL(cframe.current_frame), PL(gil_runtime_state.locked), PL(gil_runtime_state.last_holder),
     PL(interpreter_frame.size), PL(interpreter_frame.previous), PL(interpreter_frame.executable),
     PL(interpreter_frame.instr), PL(interpreter_frame.owner), PL(interpreter_frame.localsplus),
+    PL(interpreter_frame.is_entry),
     PL(code_object.size), PL(code_object.filename), PL(code_object.name), PL(code_object.qualname),
     PL(code_object.firstlineno), PL(code_object.linetable), PL(code_object.code_adaptive),
     PL(code_object.nlocals), PL(code_object.localsplusnames),
