@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Installs everything pyattach needs to build and to run its whole test suite, from
+# Debian's packages. Used by the README's first command and by .ci/run.
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+apt-get update
+apt-get install -y \
+    build-essential cmake pkg-config clang \
+    libelf-dev libdw-dev libunwind-dev libcmocka-dev libncurses-dev \
+    python3 python3-dev python3.11-dev python3-django gunicorn uwsgi uwsgi-plugin-python3 \
+    pyprof2calltree tmux hyperfine austin util-linux
