@@ -91,6 +91,8 @@ static void print_help(const char *command)
            "  -m, --mode MODE        wall (default) | cpu | gil\n"
            "  -s, --subprocesses     follow descendants\n"
            "      --threads          a root frame per thread\n"
+           "      --blocking         stop threads with ptrace while reading, for exact stacks\n"
+           "      --nonblocking      never stop the target (the default)\n"
            "  -q, --quiet            no status line, no summary\n");
 }
 
@@ -185,8 +187,6 @@ enum pa_parse_result pa_options_parse(const char *command, int argc, char **argv
         return fail(message, size, command, "top takes -p PID, not a command or -o");
     if (o->native)
         return fail(message, size, command, "--native is not available yet");
-    if (o->blocking)
-        return fail(message, size, command, "--blocking is not available yet");
     if (o->command && o->pid_count)
         return fail(message, size, command, "give either -p PID or a command after --, not both");
     if (!o->command && o->pid_count == 0)

@@ -5,12 +5,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attach/thread_stop.h"
 #include "python_frames/thread_names.h"
 
 #define ALIVE_CHECK_INTERVAL 0.1 /* seconds between start-time checks of a target */
 #define DISCOVERY_INTERVAL 0.5
 #define SYNTHETIC_FRAMES 2       /* <thread ...> and <process ...> roots */
 #define ATTACH_ATTEMPTS 4        /* a descendant may not have exec'd Python yet */
+#define STOP_ROUNDS 3            /* --blocking: re-list threads until no new one appeared */
 
 struct pa_rejected {
     pid_t pid;
@@ -83,6 +85,15 @@ static enum pa_status add_process(struct pa_sampler *s, pid_t pid, bool named_by
     if (p == NULL)
         return pa_fail(err, PA_E_NOMEM, "out of memory");
     enum pa_status status = py_process_attach(pid, &p->python, err);
+    if (status == PA_OK && s->options->blocking) {
+        /* Prove now, not at the first sample, that ptrace is allowed. */
+        struct pa_thread_stopper stopper;
+        pa_stopper_init(&stopper, pid);
+        status = pa_stopper_stop(&stopper, pid, err);
+        pa_stopper_release(&stopper);
+        if (status != PA_OK)
+            py_process_detach(&p->python);
+    }
     if (status != PA_OK) {
         free(p);
         return status;
@@ -130,8 +141,11 @@ static bool wanted(const struct pa_sampler *s, const struct pa_sampled_process *
     switch (s->options->mode) {
     case PA_MODE_GIL:
         return t->holds_gil;
-    case PA_MODE_CPU:
-        return pa_thread_state(p->pid, t->tid) == 'R';
+    case PA_MODE_CPU: {
+        /* --blocking -m cpu stops only running threads; stopped by us they show 't'. */
+        char state = pa_thread_state(p->pid, t->tid);
+        return state == 'R' || (s->options->blocking && state == 't');
+    }
     case PA_MODE_WALL:
         break;
     }
@@ -174,7 +188,7 @@ static void emit(struct pa_sampler *s, struct pa_sampled_process *p, const struc
     s->sink(s->user, p, &out);
 }
 
-static void sample_process(struct pa_sampler *s, struct pa_sampled_process *p, double weight, double now)
+static void read_process(struct pa_sampler *s, struct pa_sampled_process *p, double weight, double now)
 {
     if (now - p->last_alive_check >= ALIVE_CHECK_INTERVAL) {
         p->last_alive_check = now;
@@ -216,6 +230,62 @@ static void sample_process(struct pa_sampler *s, struct pa_sampled_process *p, d
             p->errors++;
         emit(s, p, t, weight, now);
     }
+}
+
+static bool stopped_already(const struct pa_thread_stopper *stopper, pid_t tid)
+{
+    for (size_t i = 0; i < stopper->count; i++)
+        if (stopper->seized[i] == tid)
+            return true;
+    return false;
+}
+
+/* --blocking: stops every thread of pid (with -m cpu only the running ones), then
+ * lists the threads again and stops any that appeared meanwhile. A thread that exits
+ * while we stop it is skipped; the main thread gone means the process is. The
+ * caller releases the stopper on every path. */
+static enum pa_status stop_threads(struct pa_thread_stopper *stopper, pid_t pid, bool only_running,
+                                   struct pa_error *err)
+{
+    for (int round = 0; round < STOP_ROUNDS; round++) {
+        pid_t *tids = NULL;
+        size_t count = 0, stopped = 0;
+        enum pa_status status = pa_process_threads(pid, &tids, &count, err);
+        for (size_t i = 0; status == PA_OK && i < count; i++) {
+            if (stopped_already(stopper, tids[i]) || (only_running && pa_thread_state(pid, tids[i]) != 'R'))
+                continue;
+            status = pa_stopper_stop(stopper, tids[i], err);
+            if (status == PA_OK)
+                stopped++;
+            else if (status == PA_E_NO_PROCESS && tids[i] != pid)
+                status = PA_OK;
+        }
+        free(tids);
+        if (status != PA_OK || stopped == 0)
+            return status;
+    }
+    return PA_OK;
+}
+
+/* One sample of one target; with --blocking its threads are stopped only for the
+ * reads and resumed before returning, whatever happened. */
+static void sample_process(struct pa_sampler *s, struct pa_sampled_process *p, double weight, double now)
+{
+    if (!s->options->blocking) {
+        read_process(s, p, weight, now);
+        return;
+    }
+    struct pa_thread_stopper stopper;
+    struct pa_error err = {0};
+    pa_stopper_init(&stopper, p->pid);
+    enum pa_status status = stop_threads(&stopper, p->pid, s->options->mode == PA_MODE_CPU, &err);
+    if (status == PA_OK)
+        read_process(s, p, weight, now);
+    pa_stopper_release(&stopper);
+    if (status == PA_E_NO_PROCESS || (status != PA_OK && !pa_process_alive(&p->python.target.process)))
+        p->alive = false;
+    else if (status != PA_OK)
+        p->errors++;
 }
 
 void pa_sampler_tick(struct pa_sampler *s, double weight, double now)
