@@ -81,11 +81,12 @@ static enum pa_status lookup_managed(struct pa_reader *r, const struct py_layout
             return lookup_values(r, l, type, word, name, value, err);
         return lookup_dict_at(r, l, obj - MANAGED_DICT_OFFSET, name, value, err);
     case PY_INSTANCE_DICT_OR_VALUES:
-        /* 3.12: one word, tagged: values + 1, or the dict (PyDictOrValues). */
+        /* 3.12: one word (PyDictOrValues): the dict, or values - 1, odd as values is
+         * pointer-aligned (_PyDictOrValues_SetValues / _GetValues). */
         if ((st = pa_read_u64(r, obj - MANAGED_DICT_OFFSET, &word, err)) != PA_OK)
             return st;
         if (word & 1)
-            return lookup_values(r, l, type, word - 1, name, value, err);
+            return lookup_values(r, l, type, word + 1, name, value, err);
         return word == 0 ? PA_OK : py_dict_get_str(r, l, word, name, value, err);
     case PY_INSTANCE_INLINE_VALUES:
         /* >= 3.13: a materialised dict wins (it may point at the inline values itself);

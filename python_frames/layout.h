@@ -48,7 +48,7 @@ enum py_instance_dict_model {
     PY_INSTANCE_DICT_TP_DICTOFFSET, /* <= 3.10: the dict pointer is at obj + type->tp_dictoffset */
     PY_INSTANCE_DICT_MANAGED,       /* 3.11: Py_TPFLAGS_MANAGED_DICT: PyDictValues * at obj - 4 words
                                      * (keys: the type's ht_cached_keys), else the dict at obj - 3 words */
-    PY_INSTANCE_DICT_OR_VALUES,     /* 3.12: one word at obj - 3 words: PyDictValues * + 1 (low bit
+    PY_INSTANCE_DICT_OR_VALUES,     /* 3.12: one word at obj - 3 words: PyDictValues * - 1 (low bit
                                      * set), or the dict */
     PY_INSTANCE_INLINE_VALUES,      /* >= 3.13: the dict at obj - 3 words if materialised, else
                                      * (Py_TPFLAGS_INLINE_VALUES) PyDictValues at obj + tp_basicsize */
