@@ -72,6 +72,19 @@ static enum pa_status output_error(const char *path, const char *what, int error
                    error ? strerror(error) : "");
 }
 
+enum pa_status pa_output_check_dir(const char *path, struct pa_error *err)
+{
+    char dir_buf[PATH_MAX];
+    snprintf(dir_buf, sizeof dir_buf, "%s", path);
+    const char *dir = dirname(dir_buf);
+    struct stat st;
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+        return output_error(path, "the directory does not exist", 0, err);
+    if (access(dir, W_OK | X_OK) != 0)
+        return output_error(path, "the directory is not writable", errno, err);
+    return PA_OK;
+}
+
 enum pa_status pa_output_write_atomic(const char *path, const struct pa_writer_ops *ops, struct pa_writer *writer,
                                       struct pa_output_temp *temp, struct pa_error *err)
 {

@@ -23,6 +23,10 @@ struct pa_output_temp {
     char path[4096];
 };
 
+/* Before sampling: PA_E_OUTPUT unless path's directory exists and we may create
+ * files in it, so a long run does not end in a write that was bound to fail. */
+enum pa_status pa_output_check_dir(const char *path, struct pa_error *err);
+
 /* Writes the writer's content to path atomically. PA_E_OUTPUT on any failure (a
  * missing directory is not created), leaving no temporary file behind. */
 enum pa_status pa_output_write_atomic(const char *path, const struct pa_writer_ops *ops, struct pa_writer *writer,

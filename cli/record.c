@@ -246,6 +246,18 @@ static enum pa_status write_outputs(struct recording *r, pid_t first_pid, time_t
     return PA_OK;
 }
 
+/* The output's directory is checked before sampling (with a spawned command the
+ * PID for %p is not known yet: then only at the end). */
+static enum pa_status check_output(const struct pa_options *o, time_t started, struct pa_error *err)
+{
+    if (o->output == NULL || (o->command && pa_output_per_process(o->output)))
+        return PA_OK;
+    char path[4096];
+    if (!pa_output_expand(o->output, o->pid_count ? o->pids[0] : 0, started, path, sizeof path))
+        return pa_fail(err, PA_E_USAGE, "bad output name '%s' (known: %%p %%t %%h %%%%)", o->output);
+    return pa_output_check_dir(path, err);
+}
+
 static int finish(struct recording *r, struct pa_sampler *sampler, enum pa_status status, struct pa_error *err)
 {
     for (size_t i = 0; i < r->output_count; i++)
@@ -283,6 +295,9 @@ int pa_cmd_record(int argc, char **argv)
     install_signal_handlers();
 
     time_t started = time(NULL);
+    status = check_output(&o, started, &err);
+    if (status != PA_OK)
+        return finish(&r, &sampler, status, &err);
     pid_t child = -1;
     int child_status = 0;
     bool child_exited = false;
