@@ -1,6 +1,7 @@
 /* Stopping target threads briefly with ptrace, for exact stacks (--blocking) and
  * native unwinding (--native). PTRACE_SEIZE, never PTRACE_ATTACH: a seized thread is
- * not sent SIGSTOP, and if pyattach dies the kernel detaches it and it runs on. */
+ * not sent SIGSTOP, and if pyattach dies the kernel detaches it and it runs on.
+ * A thread is traced only between stop and resume (see thread_stop.c for why). */
 #ifndef PYATTACH_THREAD_STOP_H
 #define PYATTACH_THREAD_STOP_H
 
@@ -12,7 +13,8 @@
 
 struct pa_thread_stopper {
     pid_t pid;
-    pid_t *seized;   /* threads seized so far (seized once, interrupted per sample) */
+    pid_t *seized;   /* threads stopped now: seized by pa_stopper_stop, detached by resume */
+    int *signals;    /* per seized thread: a signal caught at the stop, re-sent on resume */
     size_t count, capacity;
 };
 

@@ -1,0 +1,263 @@
+/* Unit tests for the merge rule (unwind/merge.c): native stacks and Python stacks built
+ * by hand, shaped as each CPython version lays them out, merged into one stack. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "unwind/merge.h"
+
+/* ---- building stacks: native frames by name, Python frames by name + entry flag ---- */
+
+#define MAX 64
+
+struct scenario {
+    struct pa_native_pc pcs[MAX];
+    struct pa_native_symbol syms[MAX];
+    const struct pa_native_symbol *names[MAX];
+    size_t native;
+    struct py_code_info codes[MAX];
+    struct py_stack *python;
+    struct pa_frame out[MAX];
+    struct pa_merge_result result;
+};
+
+/* Native frames, innermost first: "py:NAME" is inside the interpreter's ELF, "ext:NAME"
+ * in an extension module, "libc:NAME" in libc. */
+static void native(struct scenario *s, const char *spec)
+{
+    struct pa_native_symbol *sym = &s->syms[s->native];
+    const char *colon = strchr(spec, ':');
+    static const char *modules[] = {"libpython3.11.so.1.0", "native_ext.so", "libc.so.6"};
+    sym->module = strncmp(spec, "py:", 3) == 0 ? modules[0] : strncmp(spec, "ext:", 4) == 0 ? modules[1] : modules[2];
+    sym->interpreter = strncmp(spec, "py:", 3) == 0;
+    sym->function = colon + 1;
+    s->pcs[s->native] = (struct pa_native_pc){.pc = 0x1000 + s->native, .sp = 0x7ff000 + 64 * s->native};
+    s->names[s->native] = sym;
+    s->native++;
+}
+
+/* Python frames, innermost first: "*name" is an entry frame. */
+static void python(struct scenario *s, const char *spec)
+{
+    struct py_stack *py = s->python;
+    struct py_code_info *code = &s->codes[py->depth];
+    bool entry = spec[0] == '*';
+    memset(code, 0, sizeof *code);
+    code->qualname = (char *)(entry ? spec + 1 : spec); /* never written through */
+    code->name = code->qualname;
+    code->filename = "app.py";
+    code->first_line = 10 + (int)py->depth;
+    struct py_frame *f = &py->frames[py->depth++];
+    memset(f, 0, sizeof *f);
+    f->code = code;
+    f->line = 100 + (int)py->depth;
+    f->call_id = 0xabc0 + py->depth;
+    f->is_entry = entry;
+}
+
+static int setup(void **state)
+{
+    struct scenario *s = calloc(1, sizeof *s);
+    s->python = calloc(1, sizeof *s->python);
+    *state = s;
+    return s && s->python ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    struct scenario *s = *state;
+    free(s->python);
+    free(s);
+    return 0;
+}
+
+static void merge(struct scenario *s, bool native_all, bool truncated)
+{
+    struct pa_merge_input in = {.pcs = s->pcs,
+                                .symbols = s->names,
+                                .native_count = s->native,
+                                .native_truncated = truncated,
+                                .python = s->python,
+                                .native_all = native_all};
+    pa_merge_stacks(&in, s->out, MAX, &s->result);
+}
+
+/* The merged stack as "f1 f2 ...", innermost first; native frames as "function@module". */
+static void expect(const struct scenario *s, const char *want)
+{
+    char got[2048] = "";
+    for (size_t i = 0; i < s->result.depth; i++) {
+        const struct pa_frame *f = &s->out[i];
+        if (i)
+            strcat(got, " ");
+        strcat(got, f->function);
+        if (strcmp(f->filename, "app.py") != 0) {
+            strcat(got, "@");
+            strcat(got, f->filename);
+        }
+    }
+    assert_string_equal(got, want);
+}
+
+/* ---- the rule per version ---- */
+
+/* <= 3.10: each eval frame runs exactly one Python frame (all are entry frames). */
+static void one_frame_per_eval_loop(void **state)
+{
+    struct scenario *s = *state;
+    native(s, "ext:spin");
+    native(s, "py:cfunction_call");
+    native(s, "py:_PyEval_EvalFrameDefault");
+    native(s, "py:_PyFunction_Vectorcall");
+    native(s, "py:_PyEval_EvalFrameDefault");
+    native(s, "py:PyObject_Call");
+    native(s, "ext:call_python");
+    native(s, "py:_PyEval_EvalFrameDefault");
+    native(s, "py:PyEval_EvalFrameEx"); /* 3.6's wrapper: plumbing, not a second frame */
+    native(s, "py:_PyEval_EvalFrameDefault");
+    native(s, "py:Py_RunMain");
+    native(s, "libc:__libc_start_main");
+    python(s, "*level3");
+    python(s, "*level2");
+    python(s, "*level1");
+    python(s, "*<module>");
+    merge(s, false, false);
+    expect(s, "spin@native_ext.so level3 level2 call_python@native_ext.so level1 <module> "
+              "__libc_start_main@libc.so.6");
+    assert_false(s->result.incomplete);
+    assert_int_equal(s->result.eval_frames, 4);
+}
+
+/* 3.11+: Python-to-Python calls stay inside one eval frame, which takes the frames up
+ * to and including the next entry frame. */
+static void eval_frame_takes_up_to_entry(void **state)
+{
+    struct scenario *s = *state;
+    native(s, "libc:__memcpy_avx");
+    native(s, "ext:spin");
+    native(s, "py:_PyEval_EvalFrameDefault");
+    native(s, "py:_PyFunction_Vectorcall");
+    native(s, "ext:call_python");
+    native(s, "py:_PyEval_EvalFrameDefault");
+    native(s, "py:main");
+    python(s, "inner");
+    python(s, "*callback");
+    python(s, "level2");
+    python(s, "level1");
+    python(s, "*<module>");
+    merge(s, false, false);
+    expect(s, "__memcpy_avx@libc.so.6 spin@native_ext.so inner callback call_python@native_ext.so "
+              "level2 level1 <module>");
+    assert_false(s->result.incomplete);
+    /* Python frames keep their own call ids; native frames get one. */
+    assert_int_equal(s->out[2].call_id, 0xabc1);
+    assert_int_not_equal(s->out[0].call_id, 0);
+    assert_int_not_equal(s->out[0].call_id, s->out[1].call_id);
+}
+
+static void native_all_keeps_plumbing(void **state)
+{
+    struct scenario *s = *state;
+    native(s, "ext:spin");
+    native(s, "py:cfunction_call");
+    native(s, "py:_PyEval_EvalFrameDefault");
+    native(s, "py:main");
+    python(s, "f");
+    python(s, "*<module>");
+    merge(s, true, false);
+    expect(s, "spin@native_ext.so cfunction_call@libpython3.11.so.1.0 f <module> main@libpython3.11.so.1.0");
+    assert_false(s->result.incomplete);
+}
+
+/* GCC's split-off cold part of the eval loop is still the eval loop; a lookalike name in
+ * another module is not. */
+static void eval_frame_names(void **state)
+{
+    (void)state;
+    struct pa_native_symbol sym = {.module = "python3.11", .interpreter = true};
+    sym.function = "_PyEval_EvalFrameDefault";
+    assert_true(pa_merge_is_eval_frame(&sym));
+    sym.function = "_PyEval_EvalFrameDefault.cold";
+    assert_true(pa_merge_is_eval_frame(&sym));
+    sym.function = "_PyEval_EvalFrameDefaultX";
+    assert_false(pa_merge_is_eval_frame(&sym));
+    sym.function = "PyEval_EvalFrameEx";
+    assert_false(pa_merge_is_eval_frame(&sym));
+    sym.function = "_PyEval_EvalFrameDefault";
+    sym.interpreter = false;
+    assert_false(pa_merge_is_eval_frame(&sym));
+}
+
+/* ---- what cannot be placed is not invented ---- */
+
+/* The native unwind stopped early: the Python frames no eval frame claimed are appended
+ * outermost, and the sample says it is incomplete. */
+static void unplaced_python_frames(void **state)
+{
+    struct scenario *s = *state;
+    native(s, "ext:spin");
+    native(s, "py:_PyEval_EvalFrameDefault");
+    python(s, "*f");
+    python(s, "*g");
+    python(s, "*<module>");
+    merge(s, false, true);
+    expect(s, "spin@native_ext.so f g <module>");
+    assert_true(s->result.incomplete);
+    assert_int_equal(s->result.unplaced, 2);
+}
+
+/* An eval frame with no Python frame left (caught between the C call and the frame's
+ * push): dropped, sample incomplete. */
+static void eval_frame_without_python(void **state)
+{
+    struct scenario *s = *state;
+    native(s, "py:_PyEval_EvalFrameDefault");
+    native(s, "ext:call_python");
+    native(s, "py:_PyEval_EvalFrameDefault");
+    python(s, "*<module>");
+    merge(s, false, false);
+    expect(s, "<module> call_python@native_ext.so");
+    assert_true(s->result.incomplete);
+}
+
+static void no_native_frames(void **state)
+{
+    struct scenario *s = *state;
+    python(s, "*f");
+    merge(s, false, true);
+    expect(s, "f");
+    assert_true(s->result.incomplete);
+}
+
+static void depth_cap(void **state)
+{
+    struct scenario *s = *state;
+    native(s, "ext:spin");
+    native(s, "py:_PyEval_EvalFrameDefault");
+    python(s, "*f");
+    struct pa_merge_input in = {.pcs = s->pcs, .symbols = s->names, .native_count = s->native,
+                                .python = s->python};
+    pa_merge_stacks(&in, s->out, 1, &s->result);
+    assert_int_equal(s->result.depth, 1);
+    assert_true(s->result.incomplete);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(one_frame_per_eval_loop, setup, teardown),
+        cmocka_unit_test_setup_teardown(eval_frame_takes_up_to_entry, setup, teardown),
+        cmocka_unit_test_setup_teardown(native_all_keeps_plumbing, setup, teardown),
+        cmocka_unit_test(eval_frame_names),
+        cmocka_unit_test_setup_teardown(unplaced_python_frames, setup, teardown),
+        cmocka_unit_test_setup_teardown(eval_frame_without_python, setup, teardown),
+        cmocka_unit_test_setup_teardown(no_native_frames, setup, teardown),
+        cmocka_unit_test_setup_teardown(depth_cap, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,38 @@
+/* The merge rule: one stack of Python and native frames from a thread's native stack
+ * (symbolised) and its Python stack, both read while the thread was stopped. */
+#ifndef PYATTACH_MERGE_H
+#define PYATTACH_MERGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "output/stack.h"
+#include "python_frames/stack_walk.h"
+#include "unwind/native_stack.h"
+#include "unwind/symbols.h"
+
+struct pa_merge_input {
+    const struct pa_native_pc *pcs;               /* innermost first */
+    const struct pa_native_symbol *const *symbols; /* one per pc */
+    size_t native_count;
+    bool native_truncated;                        /* the unwind stopped early */
+    const struct py_stack *python;                /* innermost first, entry frames marked */
+    bool native_all;                              /* keep the interpreter's own plumbing frames */
+};
+
+struct pa_merge_result {
+    size_t depth;
+    bool incomplete;     /* a frame could not be placed, or either walk stopped early */
+    size_t unplaced;     /* Python frames no eval-loop frame claimed */
+    size_t eval_frames;  /* eval-loop frames seen */
+};
+
+/* Whether a native function is a C call of the eval loop that runs Python frames. */
+bool pa_merge_is_eval_frame(const struct pa_native_symbol *symbol);
+
+/* Writes the merged stack, innermost first, into out (at most max frames). The native
+ * frames' strings are the symbols'; the Python frames' are the code cache's. */
+void pa_merge_stacks(const struct pa_merge_input *in, struct pa_frame *out, size_t max,
+                     struct pa_merge_result *result);
+
+#endif

@@ -1,0 +1,235 @@
+/* libunwind's remote unwinder with our own accessors: registers from one PTRACE_GETREGS
+ * per thread instead of a PTRACE_PEEKUSER per register, memory through pa_read (page-
+ * sized reads cached for the duration of one unwind, while the thread is stopped),
+ * unwind tables found by libunwind-ptrace's _UPT_find_proc_info (reads /proc/PID/maps
+ * and the module's .eh_frame_hdr). UNW_CACHE_GLOBAL keeps the per-IP unwind rules across
+ * samples and threads, so a warm unwind mostly reads the stack. */
+#include "unwind/native_stack.h"
+
+#include <libunwind-ptrace.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/user.h>
+
+#define PAGE 4096u
+#define CACHED_PAGES 8
+#define UNWIND_CACHE_SIZE 4096 /* libunwind's per-IP rule cache, entries */
+
+struct page {
+    uint64_t base; /* 0: empty */
+    uint8_t bytes[PAGE];
+};
+
+struct pa_native_unwinder {
+    pid_t pid;
+    unw_addr_space_t as;
+    void *upt;                  /* _UPT state for _UPT_find_proc_info (pid's maps, ELF cache) */
+    struct pa_reader *reader;
+    /* per unwind: */
+    pid_t tid;
+    void *thread_upt;           /* only where we cannot read registers ourselves */
+#if defined(__x86_64__)
+    struct user_regs_struct regs;
+#endif
+    struct page pages[CACHED_PAGES];
+    unsigned next_page;
+};
+
+static int read_word(struct pa_native_unwinder *u, uint64_t addr, unw_word_t *val)
+{
+    uint64_t base = addr & ~(uint64_t)(PAGE - 1);
+    if (addr - base <= PAGE - sizeof *val) {
+        for (unsigned i = 0; i < CACHED_PAGES; i++)
+            if (u->pages[i].base == base && base != 0) {
+                memcpy(val, u->pages[i].bytes + (addr - base), sizeof *val);
+                return 0;
+            }
+        struct page *p = &u->pages[u->next_page++ % CACHED_PAGES];
+        if (base != 0 && pa_read(u->reader, base, p->bytes, PAGE, NULL) == PA_OK) {
+            p->base = base;
+            memcpy(val, p->bytes + (addr - base), sizeof *val);
+            return 0;
+        }
+        p->base = 0;
+    }
+    return pa_read(u->reader, addr, val, sizeof *val, NULL) == PA_OK ? 0 : -UNW_EINVAL;
+}
+
+static int access_mem(unw_addr_space_t as, unw_word_t addr, unw_word_t *val, int write, void *arg)
+{
+    (void)as;
+    if (write)
+        return -UNW_EINVAL; /* we never change the target */
+    return read_word(arg, addr, val);
+}
+
+#if defined(__x86_64__)
+static int access_reg(unw_addr_space_t as, unw_regnum_t reg, unw_word_t *val, int write, void *arg)
+{
+    (void)as;
+    const struct user_regs_struct *r = &((struct pa_native_unwinder *)arg)->regs;
+    if (write)
+        return -UNW_EREADONLYREG;
+    switch (reg) {
+    case UNW_X86_64_RAX: *val = r->rax; break;
+    case UNW_X86_64_RDX: *val = r->rdx; break;
+    case UNW_X86_64_RCX: *val = r->rcx; break;
+    case UNW_X86_64_RBX: *val = r->rbx; break;
+    case UNW_X86_64_RSI: *val = r->rsi; break;
+    case UNW_X86_64_RDI: *val = r->rdi; break;
+    case UNW_X86_64_RBP: *val = r->rbp; break;
+    case UNW_X86_64_RSP: *val = r->rsp; break;
+    case UNW_X86_64_R8: *val = r->r8; break;
+    case UNW_X86_64_R9: *val = r->r9; break;
+    case UNW_X86_64_R10: *val = r->r10; break;
+    case UNW_X86_64_R11: *val = r->r11; break;
+    case UNW_X86_64_R12: *val = r->r12; break;
+    case UNW_X86_64_R13: *val = r->r13; break;
+    case UNW_X86_64_R14: *val = r->r14; break;
+    case UNW_X86_64_R15: *val = r->r15; break;
+    case UNW_X86_64_RIP: *val = r->rip; break;
+    default: return -UNW_EBADREG;
+    }
+    return 0;
+}
+#else
+static int access_reg(unw_addr_space_t as, unw_regnum_t reg, unw_word_t *val, int write, void *arg)
+{
+    return _UPT_access_reg(as, reg, val, write, ((struct pa_native_unwinder *)arg)->thread_upt);
+}
+#endif
+
+static int access_fpreg(unw_addr_space_t as, unw_regnum_t reg, unw_fpreg_t *val, int write, void *arg)
+{
+    (void)as, (void)reg, (void)val, (void)write, (void)arg;
+    return -UNW_EBADREG; /* never needed to find return addresses */
+}
+
+static int find_proc_info(unw_addr_space_t as, unw_word_t ip, unw_proc_info_t *pi, int need, void *arg)
+{
+    return _UPT_find_proc_info(as, ip, pi, need, ((struct pa_native_unwinder *)arg)->upt);
+}
+
+static void put_unwind_info(unw_addr_space_t as, unw_proc_info_t *pi, void *arg)
+{
+    _UPT_put_unwind_info(as, pi, ((struct pa_native_unwinder *)arg)->upt);
+}
+
+static int get_dyn_info_list_addr(unw_addr_space_t as, unw_word_t *addr, void *arg)
+{
+    return _UPT_get_dyn_info_list_addr(as, addr, ((struct pa_native_unwinder *)arg)->upt);
+}
+
+static int resume(unw_addr_space_t as, unw_cursor_t *c, void *arg)
+{
+    (void)as, (void)c, (void)arg;
+    return -UNW_EINVAL; /* we only look */
+}
+
+static int get_proc_name(unw_addr_space_t as, unw_word_t addr, char *buf, size_t len, unw_word_t *off, void *arg)
+{
+    (void)as, (void)addr, (void)buf, (void)len, (void)off, (void)arg;
+    return -UNW_ENOINFO; /* names come from libdw afterwards */
+}
+
+static unw_accessors_t accessors = {
+    .find_proc_info = find_proc_info,
+    .put_unwind_info = put_unwind_info,
+    .get_dyn_info_list_addr = get_dyn_info_list_addr,
+    .access_mem = access_mem,
+    .access_reg = access_reg,
+    .access_fpreg = access_fpreg,
+    .resume = resume,
+    .get_proc_name = get_proc_name,
+};
+
+enum pa_status pa_native_unwinder_new(pid_t pid, struct pa_reader *reader, struct pa_native_unwinder **out,
+                                      struct pa_error *err)
+{
+    struct pa_native_unwinder *u = calloc(1, sizeof *u);
+    if (u == NULL)
+        return pa_fail(err, PA_E_NOMEM, "out of memory");
+    u->pid = pid;
+    u->reader = reader;
+    u->as = unw_create_addr_space(&accessors, 0);
+    u->upt = _UPT_create(pid);
+    if (u->as == NULL || u->upt == NULL) {
+        pa_native_unwinder_free(u);
+        return pa_fail(err, PA_E_NOMEM, "cannot create a libunwind address space for process %d", (int)pid);
+    }
+    unw_set_caching_policy(u->as, UNW_CACHE_GLOBAL);
+    unw_set_cache_size(u->as, UNWIND_CACHE_SIZE, 0);
+    *out = u;
+    return PA_OK;
+}
+
+void pa_native_unwinder_free(struct pa_native_unwinder *u)
+{
+    if (u == NULL)
+        return;
+    if (u->as != NULL)
+        unw_destroy_addr_space(u->as);
+    if (u->upt != NULL)
+        _UPT_destroy(u->upt);
+    free(u);
+}
+
+void pa_native_unwinder_flush(struct pa_native_unwinder *u)
+{
+    unw_flush_cache(u->as, 0, 0);
+}
+
+static enum pa_status load_registers(struct pa_native_unwinder *u, pid_t tid, struct pa_error *err)
+{
+#if defined(__x86_64__)
+    if (ptrace(PTRACE_GETREGS, tid, NULL, &u->regs) != 0)
+        return pa_fail(err, PA_E_NO_PROCESS, "cannot read the registers of thread %d (gone?)", (int)tid);
+#else
+    u->thread_upt = _UPT_create(tid);
+    if (u->thread_upt == NULL)
+        return pa_fail(err, PA_E_NOMEM, "out of memory");
+#endif
+    return PA_OK;
+}
+
+enum pa_status pa_native_unwind(struct pa_native_unwinder *u, pid_t tid, struct pa_native_pc *out, size_t max,
+                                size_t *count, bool *truncated, struct pa_error *err)
+{
+    *count = 0;
+    *truncated = false;
+    u->tid = tid;
+    for (unsigned i = 0; i < CACHED_PAGES; i++)
+        u->pages[i].base = 0; /* the stack moved since the last unwind */
+    enum pa_status status = load_registers(u, tid, err);
+    if (status != PA_OK)
+        return status;
+    unw_cursor_t cursor;
+    int rc = unw_init_remote(&cursor, u->as, u);
+    bool activation = true;
+    for (bool more = rc >= 0; more;) {
+        if (*count == max) {
+            *truncated = true;
+            break;
+        }
+        unw_word_t ip = 0, sp = 0;
+        if (unw_get_reg(&cursor, UNW_REG_IP, &ip) < 0 || ip == 0)
+            break;
+        unw_get_reg(&cursor, UNW_REG_SP, &sp);
+        out[(*count)++] = (struct pa_native_pc){.pc = ip, .sp = sp, .activation = activation};
+        /* The frame a signal interrupted resumes at its pc; every other one at a return address. */
+        activation = unw_is_signal_frame(&cursor) > 0;
+        rc = unw_step(&cursor);
+        if (rc < 0)
+            *truncated = true; /* no unwind info, or a bad read: what we have is still right */
+        more = rc > 0;
+    }
+    if (*count == 0 && rc < 0)
+        status = pa_fail(err, PA_E_READ, "libunwind could not start unwinding thread %d: %s", (int)tid,
+                         unw_strerror(rc));
+#if !defined(__x86_64__)
+    _UPT_destroy(u->thread_upt);
+    u->thread_upt = NULL;
+#endif
+    return status;
+}

@@ -1,0 +1,252 @@
+/* PC -> module, function, file:line with libdw's Dwfl: modules reported from
+ * /proc/PID/maps (dwfl_linux_proc_report), ELF files opened once per module and debug
+ * info found by build-id or .gnu_debuglink (dwfl_standard_find_debuginfo); libdw keeps
+ * each module's symbol table, we keep each PC's answer. A PC outside every known module
+ * (a library dlopen'ed since) makes us re-read the maps, at most every REREPORT_INTERVAL. */
+#include "unwind/symbols.h"
+
+#include <elfutils/libdwfl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define REREPORT_INTERVAL 0.2 /* seconds */
+
+struct entry {
+    uint64_t key; /* the address looked up (pc or pc - 1) */
+    struct pa_native_symbol sym;
+};
+
+struct module_name {
+    char *path;     /* as reported */
+    char *base;
+    bool interpreter;
+};
+
+struct pa_symbolizer {
+    pid_t pid;
+    Dwfl *dwfl;
+    char **interpreter_paths;
+    size_t path_count;
+    struct entry **slots; /* open addressing on key */
+    size_t slot_count, used;
+    struct module_name *modules;
+    size_t module_count, module_capacity;
+    double last_report;
+    unsigned reports;
+};
+
+static const Dwfl_Callbacks callbacks = {
+    .find_elf = dwfl_linux_proc_find_elf,
+    .find_debuginfo = dwfl_standard_find_debuginfo,
+};
+
+static double monotonic(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static enum pa_status report(struct pa_symbolizer *s, struct pa_error *err)
+{
+    dwfl_report_begin(s->dwfl); /* modules reported again unchanged keep their cached state */
+    int rc = dwfl_linux_proc_report(s->dwfl, s->pid);
+    dwfl_report_end(s->dwfl, NULL, NULL);
+    s->last_report = monotonic();
+    s->reports++;
+    if (rc != 0)
+        return pa_fail(err, PA_E_READ, "cannot list the modules of process %d: %s", (int)s->pid,
+                       rc > 0 ? strerror(rc) : dwfl_errmsg(-1));
+    return PA_OK;
+}
+
+enum pa_status pa_symbolizer_new(pid_t pid, const char *const *paths, size_t path_count, struct pa_symbolizer **out,
+                                 struct pa_error *err)
+{
+    struct pa_symbolizer *s = calloc(1, sizeof *s);
+    if (s == NULL)
+        return pa_fail(err, PA_E_NOMEM, "out of memory");
+    s->pid = pid;
+    s->slot_count = 1024;
+    s->slots = calloc(s->slot_count, sizeof *s->slots);
+    s->interpreter_paths = calloc(path_count ? path_count : 1, sizeof *s->interpreter_paths);
+    s->dwfl = dwfl_begin(&callbacks);
+    if (s->slots == NULL || s->interpreter_paths == NULL || s->dwfl == NULL) {
+        pa_symbolizer_free(s);
+        return pa_fail(err, PA_E_NOMEM, "out of memory (or libdw: %s)", dwfl_errmsg(-1));
+    }
+    for (size_t i = 0; i < path_count; i++)
+        if ((s->interpreter_paths[s->path_count++] = strdup(paths[i])) == NULL) {
+            pa_symbolizer_free(s);
+            return pa_fail(err, PA_E_NOMEM, "out of memory");
+        }
+    enum pa_status status = report(s, err);
+    if (status != PA_OK) {
+        pa_symbolizer_free(s);
+        return status;
+    }
+    *out = s;
+    return PA_OK;
+}
+
+void pa_symbolizer_free(struct pa_symbolizer *s)
+{
+    if (s == NULL)
+        return;
+    for (size_t i = 0; i < s->slot_count; i++)
+        if (s->slots[i] != NULL) {
+            free((char *)s->slots[i]->sym.function);
+            free((char *)s->slots[i]->sym.source_file);
+            free(s->slots[i]);
+        }
+    free(s->slots);
+    for (size_t i = 0; i < s->path_count; i++)
+        free(s->interpreter_paths[i]);
+    free(s->interpreter_paths);
+    for (size_t i = 0; i < s->module_count; i++) {
+        free(s->modules[i].path);
+        free(s->modules[i].base);
+    }
+    free(s->modules);
+    if (s->dwfl != NULL)
+        dwfl_end(s->dwfl);
+    free(s);
+}
+
+unsigned pa_symbolizer_reports(const struct pa_symbolizer *s)
+{
+    return s->reports;
+}
+
+static size_t slot_of(const struct pa_symbolizer *s, uint64_t key)
+{
+    uint64_t h = key * 0x9E3779B97F4A7C15ull;
+    size_t i = (size_t)(h >> 20) & (s->slot_count - 1);
+    while (s->slots[i] != NULL && s->slots[i]->key != key)
+        i = (i + 1) & (s->slot_count - 1);
+    return i;
+}
+
+static bool grow(struct pa_symbolizer *s)
+{
+    struct entry **old = s->slots;
+    size_t old_count = s->slot_count;
+    struct entry **bigger = calloc(old_count * 2, sizeof *bigger);
+    if (bigger == NULL)
+        return false;
+    s->slots = bigger;
+    s->slot_count = old_count * 2;
+    for (size_t i = 0; i < old_count; i++)
+        if (old[i] != NULL)
+            s->slots[slot_of(s, old[i]->key)] = old[i];
+    free(old);
+    return true;
+}
+
+/* The module's names, interned: the strings outlive re-reports that drop the module. */
+static const struct module_name *module_name(struct pa_symbolizer *s, const char *path)
+{
+    for (size_t i = 0; i < s->module_count; i++)
+        if (strcmp(s->modules[i].path, path) == 0)
+            return &s->modules[i];
+    if (s->module_count == s->module_capacity) {
+        size_t n = s->module_capacity ? s->module_capacity * 2 : 32;
+        struct module_name *bigger = realloc(s->modules, n * sizeof *bigger);
+        if (bigger == NULL)
+            return NULL;
+        s->modules = bigger;
+        s->module_capacity = n;
+    }
+    const char *slash = strrchr(path, '/');
+    struct module_name *m = &s->modules[s->module_count];
+    m->path = strdup(path);
+    m->base = strdup(slash ? slash + 1 : path);
+    m->interpreter = false;
+    for (size_t i = 0; i < s->path_count; i++)
+        m->interpreter |= strcmp(s->interpreter_paths[i], path) == 0;
+    if (m->path == NULL || m->base == NULL) {
+        free(m->path);
+        free(m->base);
+        return NULL;
+    }
+    s->module_count++;
+    return m;
+}
+
+static void describe(struct pa_symbolizer *s, Dwfl_Module *mod, uint64_t addr, struct pa_native_symbol *out)
+{
+    Dwarf_Addr low = 0;
+    const char *path = dwfl_module_info(mod, NULL, &low, NULL, NULL, NULL, NULL, NULL);
+    const struct module_name *m = path ? module_name(s, path) : NULL;
+    out->module = m ? m->base : "~";
+    out->interpreter = m ? m->interpreter : false;
+    GElf_Off offset = 0;
+    GElf_Sym sym;
+    const char *name = dwfl_module_addrinfo(mod, addr, &offset, &sym, NULL, NULL, NULL);
+    /* A stripped file's .dynsym covers only exported functions: an address past the end
+     * of the nearest one belongs to some static function we cannot name. */
+    if (name != NULL && *name != '\0' && (sym.st_size == 0 || offset < sym.st_size)) {
+        out->function = strdup(name);
+    } else {
+        char hex[32];
+        snprintf(hex, sizeof hex, "0x%" PRIx64, (uint64_t)(addr - low));
+        out->function = strdup(hex);
+    }
+    Dwfl_Line *line = dwfl_module_getsrc(mod, addr);
+    int lineno = 0;
+    const char *file = line ? dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL) : NULL;
+    if (file != NULL) {
+        out->source_file = strdup(file);
+        out->source_line = lineno;
+    }
+}
+
+const struct pa_native_symbol *pa_symbolize(struct pa_symbolizer *s, uint64_t pc, bool activation)
+{
+    static const struct pa_native_symbol unknown = {.module = "~", .function = "?"};
+    uint64_t key = activation || pc == 0 ? pc : pc - 1; /* inside the call instruction */
+    size_t i = slot_of(s, key);
+    if (s->slots[i] != NULL)
+        return &s->slots[i]->sym;
+
+    Dwfl_Module *mod = dwfl_addrmodule(s->dwfl, key);
+    bool fresh = false;
+    if (mod == NULL && monotonic() - s->last_report >= REREPORT_INTERVAL) {
+        fresh = report(s, NULL) == PA_OK; /* a library loaded since we last looked? */
+        mod = dwfl_addrmodule(s->dwfl, key);
+    }
+    struct entry *e = calloc(1, sizeof *e);
+    if (e == NULL)
+        return &unknown;
+    e->key = key;
+    if (mod != NULL) {
+        describe(s, mod, key, &e->sym);
+    } else {
+        char hex[32];
+        snprintf(hex, sizeof hex, "0x%" PRIx64, pc);
+        e->sym.module = "~";
+        e->sym.function = strdup(hex);
+    }
+    if (e->sym.function == NULL || (mod == NULL && !fresh)) {
+        /* Not cached: the next sample may find the module after a re-read. */
+        free((char *)e->sym.function);
+        free((char *)e->sym.source_file);
+        free(e);
+        return &unknown;
+    }
+    if (s->used * 2 >= s->slot_count) {
+        if (!grow(s)) {
+            free((char *)e->sym.function);
+            free((char *)e->sym.source_file);
+            free(e);
+            return &unknown;
+        }
+        i = slot_of(s, key);
+    }
+    s->slots[i] = e;
+    s->used++;
+    return &e->sym;
+}
