@@ -58,8 +58,11 @@ static bool already_listed(const struct pa_maps *maps, size_t index)
     return false;
 }
 
+/* Opens the mapped file that holds the interpreter (read from the host through
+ * /proc/PID/root) and names it in `mapped_as` as the target sees it. */
 static enum pa_status open_interpreter_file(struct pa_target *target, struct pa_elf_image *image,
-                                            struct runtime_symbols *syms, struct pa_error *err)
+                                            struct runtime_symbols *syms, char *mapped_as, size_t size,
+                                            struct pa_error *err)
 {
     const struct pa_maps *maps = &target->maps;
     for (int rank = 0; rank <= 3; rank++) {
@@ -72,9 +75,10 @@ static enum pa_status open_interpreter_file(struct pa_target *target, struct pa_
             pa_process_host_path(target->process.pid, path, host_path, sizeof host_path);
             if (pa_elf_open(host_path, image, NULL) != PA_OK)
                 continue;
-            if (find_runtime_symbols(image, syms) &&
-                pa_elf_compute_bias(image, maps, path, err) == PA_OK)
+            if (find_runtime_symbols(image, syms) && pa_elf_compute_bias(image, maps, path, err) == PA_OK) {
+                snprintf(mapped_as, size, "%s", path);
                 return PA_OK;
+            }
             pa_elf_close(image);
         }
     }
@@ -153,14 +157,9 @@ enum pa_status py_runtime_locate(struct pa_target *target, struct py_runtime *rt
     memset(rt, 0, sizeof *rt);
     struct pa_elf_image image;
     struct runtime_symbols syms;
-    enum pa_status status = open_interpreter_file(target, &image, &syms, err);
+    enum pa_status status = open_interpreter_file(target, &image, &syms, rt->binary, sizeof rt->binary, err);
     if (status != PA_OK)
         return status;
-    /* image.path is /proc/PID/root/<target path>: keep the target's own name. */
-    char prefix[64];
-    int prefix_len = snprintf(prefix, sizeof prefix, "/proc/%d/root", (int)target->process.pid);
-    const char *mapped = strncmp(image.path, prefix, (size_t)prefix_len) == 0 ? image.path + prefix_len : image.path;
-    snprintf(rt->binary, sizeof rt->binary, "%s", mapped);
 
     if (syms.has_runtime)
         rt->runtime_addr = syms.runtime + image.load_bias;
