@@ -333,6 +333,12 @@ uint64_t synth_code(struct synth_process *p, const struct synth_code_spec *spec)
     uint64_t names = code_field(l, l->code_object.localsplusnames) ? names_tuple(p, spec->nlocals) : 0;
 
     size_t size = max_size((size_t)l->code_object.size, need(l->code_object.code_adaptive, SYNTH_CODE_BYTES));
+    const int32_t pointers[] = {l->object.ob_type, l->code_object.filename, l->code_object.name,
+                                l->code_object.qualname, l->code_object.linetable, l->code_object.localsplusnames};
+    for (size_t i = 0; i < sizeof pointers / sizeof pointers[0]; i++)
+        size = max_size(size, need(pointers[i], 8));
+    size = max_size(size, need(l->code_object.firstlineno, 4));
+    size = max_size(size, need(l->code_object.nlocals, 4));
     uint64_t addr = synth_alloc(p, size);
     put_object_head(p, addr, p->runtime.code_type_addr);
     put_u64(p, addr, l->code_object.filename, filename);
@@ -376,7 +382,11 @@ static uint64_t new_frame(struct synth_process *p, uint64_t code, int instr_offs
     int slots = nlocals_of(p, code) + 8;
     size_t size = max_size((size_t)l->interpreter_frame.size,
                            need(l->interpreter_frame.localsplus, 8 * (size_t)slots));
+    size = max_size(size, need(l->interpreter_frame.previous, 8));
+    size = max_size(size, need(l->interpreter_frame.executable, 8));
+    size = max_size(size, need(l->interpreter_frame.instr, 8));
     size = max_size(size, need(l->interpreter_frame.owner, 1));
+    size = max_size(size, need(l->interpreter_frame.is_entry, 1));
     uint64_t frame = synth_alloc(p, size);
     if (l->frame_model == PY_FRAMES_OBJECTS)
         fake_memory_put_u64(&p->memory, frame, 1); /* PyFrameObject's ob_refcnt */
@@ -413,6 +423,14 @@ void synth_frame_set_code(struct synth_process *p, uint64_t frame, uint64_t code
 void synth_frame_set_local(struct synth_process *p, uint64_t frame, int index, uint64_t value)
 {
     put_u64(p, frame, p->runtime.layout.interpreter_frame.localsplus + 8 * index, value);
+}
+
+void synth_frame_set_is_entry(struct synth_process *p, uint64_t frame, int is_entry)
+{
+    int32_t at = p->runtime.layout.interpreter_frame.is_entry;
+    uint8_t value = is_entry != 0;
+    if (at >= 0)
+        fake_memory_put(&p->memory, frame + (uint64_t)at, &value, 1);
 }
 
 /* ---- interpreters and threads ---- */

@@ -89,6 +89,8 @@ void synth_frame_set_previous(struct synth_process *p, uint64_t frame, uint64_t 
 void synth_frame_set_code(struct synth_process *p, uint64_t frame, uint64_t code);
 void synth_frame_set_instr(struct synth_process *p, uint64_t frame, uint64_t code, int instr_offset);
 void synth_frame_set_local(struct synth_process *p, uint64_t frame, int index, uint64_t value);
+/* 3.11: the frame's is_entry byte (other versions have no such field: no-op). */
+void synth_frame_set_is_entry(struct synth_process *p, uint64_t frame, int is_entry);
 
 /* A new interpreter appended to the interpreter list. */
 uint64_t synth_interpreter(struct synth_process *p);

@@ -9,10 +9,14 @@
 #include <cmocka.h>
 
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include "python_frames/debug_offsets.h"
 #include "python_frames/pystring.h"
 #include "python_frames/stack_walk.h"
 #include "tests/support/synthetic_python.h"
@@ -409,6 +413,44 @@ static void test_cframe_indirection(void **state)
 {
     (void)state;
     for_each_version(scenario_cframe, "cframe indirection (3.11, 3.12)");
+}
+
+/* ---- entry frames: where each C call of the eval loop began ---- */
+
+/* Frames 2 and 4 of chain5 begin a C call of the eval loop: <= 3.10 every frame
+ * does; 3.11 marks them with is_entry; 3.12+ has a C-stack shim frame below each. */
+static void scenario_entry_frames(struct run *r)
+{
+    const struct py_layout *l = &r->p.runtime.layout;
+    int shims = is_3_12_plus(r);
+    struct frame_spec shim_spec = {"<shim>", "<shim>", "<shim>", 1, 0, 1, 0, 0};
+    uint64_t shim_code = make_code(r, &shim_spec);
+    uint64_t frames[5];
+    uint64_t previous = shims ? synth_cstack_frame(&r->p, shim_code, 0) : 0;
+    for (size_t i = 5; i-- > 0;) {
+        previous = frames[i] = synth_frame(&r->p, make_code(r, &chain5[i]), chain5[i].instr, previous);
+        if (i == 2 || i == 4)
+            synth_frame_set_is_entry(&r->p, frames[i], 1);
+        if (i == 3 && shims)
+            previous = synth_cstack_frame(&r->p, shim_code, previous);
+    }
+    CHECK_STATUS(r, walk(r, frames[0]), PA_OK, "walk");
+    CHECK(r, r->stack->depth == 5 && !r->stack->incomplete, "depth %zu incomplete %d", r->stack->depth,
+          r->stack->incomplete);
+    check_frames(r, chain5, 5, frames, 0);
+    if (r->failed)
+        return;
+    for (size_t i = 0; i < 5; i++) {
+        int want = l->frame_model == PY_FRAMES_OBJECTS || i == 2 || i == 4;
+        CHECK(r, r->stack->frames[i].is_entry == want, "frame %zu (%s): is_entry %d, expected %d", i,
+              chain5[i].name, r->stack->frames[i].is_entry, want);
+    }
+}
+
+static void test_entry_frames(void **state)
+{
+    (void)state;
+    for_each_version(scenario_entry_frames, "entry frames");
 }
 
 /* ---- cycles and the depth cap ---- */
@@ -877,6 +919,109 @@ static void test_debug_offsets_in_runtime(void **state)
     for_each_version(scenario_debug_offsets_in_runtime, "3.13 _Py_DebugOffsets in _PyRuntime");
 }
 
+/* ---- 3.13: layouts read from a hostile _Py_DebugOffsets ---- */
+
+/* Slots of 3.13's _Py_DebugOffsets (uint64 i at byte 8 + 8 * i), as listed in
+ * synthetic_python.c. */
+enum {
+    DO_TSTATE_SIZE = 18, DO_TSTATE_CURRENT_FRAME = 22, DO_TSTATE_NATIVE_THREAD_ID = 24,
+    DO_FRAME_SIZE = 27, DO_FRAME_PREVIOUS = 28, DO_FRAME_EXECUTABLE = 29, DO_FRAME_OWNER = 32,
+    DO_CODE_SIZE = 33, DO_CODE_FILENAME = 34, DO_CODE_FIRSTLINENO = 38,
+};
+
+struct hostile_case {
+    const char *what;
+    int slot[2];
+    uint64_t value[2];
+};
+
+static const struct hostile_case hostile_cases[] = {
+    {"the real 3.13.0 offsets (control)", {DO_FRAME_SIZE, DO_FRAME_PREVIOUS}, {80, 8}},
+    {"interpreter_frame.previous past the frame head", {DO_FRAME_SIZE, DO_FRAME_PREVIOUS}, {5000, 4000}},
+    {"interpreter_frame.executable past the frame head", {DO_FRAME_SIZE, DO_FRAME_EXECUTABLE}, {5000, 2048}},
+    {"interpreter_frame.owner past the frame head", {DO_FRAME_SIZE, DO_FRAME_OWNER}, {5000, 3000}},
+    {"code_object.filename far into a big code object", {DO_CODE_SIZE, DO_CODE_FILENAME}, {60000, 50000}},
+    {"code_object.firstlineno far into a big code object", {DO_CODE_SIZE, DO_CODE_FIRSTLINENO}, {60000, 40000}},
+    {"thread_state.native_thread_id far into a big thread state", {DO_TSTATE_SIZE, DO_TSTATE_NATIVE_THREAD_ID},
+     {30000, 20000}},
+    {"thread_state.current_frame far into a big thread state", {DO_TSTATE_SIZE, DO_TSTATE_CURRENT_FRAME},
+     {30000, 20000}},
+};
+
+/* In a child, so that an out-of-bounds read (a crash or sanitizer report) fails this
+ * case only: a process laid out by the accepted layout, listed and walked. Exit 0:
+ * right or refused; 3-6: wrong thread / stack / frames / read; else the crash status. */
+static int walk_in_child(struct run *r, const struct py_layout *hostile)
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        /* cmocka's handlers would resume the test runner in the child: die instead. */
+        const int fatal[] = {SIGSEGV, SIGBUS, SIGABRT, SIGILL, SIGFPE};
+        for (size_t i = 0; i < sizeof fatal / sizeof fatal[0]; i++)
+            signal(fatal[i], SIG_DFL);
+        struct synth_process *p = &r->p;
+        p->runtime.layout = *hostile;
+        uint64_t frames[5];
+        uint64_t leaf = make_chain(r, chain5, 5, frames, NULL);
+        synth_thread(p, p->interps[0], 4242, leaf);
+        /* The layout is self-consistent, so the walker must get it right or refuse it;
+         * a wrong answer means it read bytes it never fetched. */
+        if (list(r) == PA_OK && (r->nthreads != 1 || r->threads[0].frame_addr != leaf || r->threads[0].tid != 4242))
+            _exit(3);
+        enum pa_status st = walk(r, leaf);
+        if (st == PA_OK) {
+            if (r->stack->depth != 5 || r->stack->incomplete)
+                _exit(4);
+            check_frames(r, chain5, 5, frames, 0);
+            if (r->failed)
+                _exit(5);
+        }
+        /* Everything is mapped: a read error means an address came from garbage. */
+        _exit(st == PA_E_READ ? 6 : 0);
+    }
+    int status = 0;
+    if (waitpid(pid, &status, 0) != pid)
+        return -1;
+    return status;
+}
+
+static void scenario_hostile_debug_offsets(struct run *r)
+{
+    if (r->p.runtime.layout.version_hex < 0x030d0000) {
+        r->skipped = 1;
+        return;
+    }
+    char bad[1024] = "";
+    size_t used = 0;
+    for (size_t c = 0; c < sizeof hostile_cases / sizeof hostile_cases[0]; c++) {
+        const struct hostile_case *h = &hostile_cases[c];
+        uint8_t image[PY_DEBUG_OFFSETS_READ_SIZE] = {0};
+        synth_debug_offsets_3_13(image);
+        for (int k = 0; k < 2; k++)
+            memcpy(image + 8 + 8 * h->slot[k], &h->value[k], 8);
+        struct py_layout hostile;
+        if (py_layout_from_debug_offsets(image, sizeof image, &hostile, &r->err) != PA_OK)
+            continue; /* refused: the walker never sees it */
+        int status = walk_in_child(r, &hostile);
+        if (status != 0 && used < sizeof bad)
+            used += (size_t)snprintf(bad + used, sizeof bad - used, "\n      %s (child status 0x%x)", h->what,
+                                     (unsigned)status);
+    }
+    CHECK(r, used == 0,
+          "py_layout_from_debug_offsets accepted layouts that make the walker read outside what it fetched "
+          "(child status 0x100: sanitizer report above, 0x300-0x600: wrong thread / depth / frames / a read "
+          "of a garbage address, 0xb: SIGSEGV):%s", bad);
+}
+
+static void test_hostile_debug_offsets(void **state)
+{
+    (void)state;
+    for_each_version(scenario_hostile_debug_offsets, "hostile _Py_DebugOffsets");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -893,6 +1038,8 @@ int main(void)
         cmocka_unit_test(test_corrupt_instruction),
         cmocka_unit_test(test_list_cycles),
         cmocka_unit_test(test_call_ids),
+        cmocka_unit_test(test_entry_frames),
+        cmocka_unit_test(test_hostile_debug_offsets),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
