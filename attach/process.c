@@ -154,6 +154,20 @@ char pa_thread_state(pid_t pid, pid_t tid)
     return rest ? rest[0] : 0;
 }
 
+bool pa_thread_cpu_ns(pid_t pid, pid_t tid, unsigned long long *ns)
+{
+    char path[80], buf[128];
+    snprintf(path, sizeof path, "/proc/%d/task/%d/schedstat", (int)pid, (int)tid);
+    return read_small_file(path, buf, sizeof buf) > 0 && sscanf(buf, "%llu", ns) == 1;
+}
+
+bool pa_thread_exists(pid_t pid, pid_t tid)
+{
+    char path[80];
+    snprintf(path, sizeof path, "/proc/%d/task/%d", (int)pid, (int)tid);
+    return access(path, F_OK) == 0;
+}
+
 bool pa_thread_comm(pid_t pid, pid_t tid, char *out, size_t out_size)
 {
     char path[80];

@@ -34,6 +34,13 @@ enum pa_status pa_process_threads(pid_t pid, pid_t **tids, size_t *count, struct
  * sleeping, 'D' disk, 't' traced, ...), or 0 if it is gone. */
 char pa_thread_state(pid_t pid, pid_t tid);
 
+/* The thread's time on a CPU so far in nanoseconds (/proc/PID/task/TID/schedstat,
+ * first field); false if gone or the kernel lacks schedstats. */
+bool pa_thread_cpu_ns(pid_t pid, pid_t tid, unsigned long long *ns);
+
+/* Whether TID is a thread of PID now. */
+bool pa_thread_exists(pid_t pid, pid_t tid);
+
 /* The thread's kernel name (/proc/PID/task/TID/comm) into out; false if gone. */
 bool pa_thread_comm(pid_t pid, pid_t tid, char *out, size_t out_size);
 

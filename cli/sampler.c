@@ -12,6 +12,7 @@
 #define DISCOVERY_INTERVAL 0.5
 #define SYNTHETIC_FRAMES 2       /* <thread ...> and <process ...> roots */
 #define ATTACH_ATTEMPTS 4        /* a descendant may not have exec'd Python yet */
+#define CPU_MIN_SHARE 0.1        /* -m cpu: a thread that ran less of the interval is off-CPU */
 #define STOP_ROUNDS 3            /* --blocking: re-list threads until no new one appeared */
 
 struct pa_rejected {
@@ -20,9 +21,14 @@ struct pa_rejected {
     int attempts;
 };
 
+/* What the sampler keeps per thread of a process, while the thread is listed. */
 struct pa_thread_name {
-    pid_t tid;
-    char label[96]; /* "<thread 4250 \"ThreadPoolExecutor-0_1\">" */
+    pid_t tid;                 /* as the thread state says */
+    pid_t kernel_tid;          /* the task it really is (see thread_entry) */
+    uint64_t seen;             /* the process's tick that last listed it */
+    bool cpu_known;
+    unsigned long long cpu_ns; /* its time on a CPU at that tick (schedstat), for -m cpu */
+    char label[96];            /* "<thread 4250 \"ThreadPoolExecutor-0_1\">", made on first use */
 };
 
 enum pa_status pa_sampler_init(struct pa_sampler *s, const struct pa_options *options, pa_stack_sink sink,
@@ -113,22 +119,53 @@ enum pa_status pa_sampler_add(struct pa_sampler *s, pid_t pid, struct pa_error *
     return add_process(s, pid, true, err);
 }
 
-static const char *thread_label(struct pa_sampled_process *p, const struct py_thread *t)
+/* The entry of a thread state's TID, made when it is first listed. A process forked
+ * by C code keeps the thread state of the thread that forked, with that thread's TID
+ * in the parent (seen with uwsgi's workers on CPython 3.11: every worker reports the
+ * master's PID). A TID that is no task of this process is therefore the forking
+ * thread, which is this process's main thread now. */
+static struct pa_thread_name *thread_entry(struct pa_sampled_process *p, pid_t tid)
 {
     for (size_t i = 0; i < p->name_count; i++)
-        if (p->names[i].tid == t->tid)
-            return p->names[i].label;
+        if (p->names[i].tid == tid)
+            return &p->names[i];
     if (p->name_count == p->name_capacity) {
         size_t n = p->name_capacity ? p->name_capacity * 2 : 16;
         struct pa_thread_name *bigger = realloc(p->names, n * sizeof *bigger);
         if (bigger == NULL)
-            return "<thread>";
+            return NULL;
         p->names = bigger;
         p->name_capacity = n;
     }
     struct pa_thread_name *entry = &p->names[p->name_count++];
+    memset(entry, 0, sizeof *entry);
+    entry->tid = tid;
+    entry->kernel_tid = tid > 0 && tid != p->pid && !pa_thread_exists(p->pid, tid) ? p->pid : tid;
+    return entry;
+}
+
+/* Drops the entries of threads the last listing did not show (runserver starts a
+ * thread per request: the table must not grow with them). */
+static void forget_gone_threads(struct pa_sampled_process *p)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < p->name_count; i++)
+        if (p->names[i].seen == p->tick)
+            p->names[kept++] = p->names[i];
+    p->name_count = kept;
+}
+
+static const char *thread_label(struct pa_sampled_process *p, const struct py_thread *t)
+{
+    struct pa_thread_name *entry = NULL;
+    for (size_t i = 0; i < p->name_count && entry == NULL; i++)
+        if (p->names[i].kernel_tid == t->tid)
+            entry = &p->names[i];
+    if (entry == NULL)
+        return "<thread>";
+    if (entry->label[0])
+        return entry->label;
     char name[64];
-    entry->tid = t->tid;
     if (py_thread_name(&p->python, t, name, sizeof name))
         snprintf(entry->label, sizeof entry->label, "<thread %d \"%s\">", (int)t->tid, name);
     else
@@ -136,16 +173,42 @@ static const char *thread_label(struct pa_sampled_process *p, const struct py_th
     return entry->label;
 }
 
-static bool wanted(const struct pa_sampler *s, const struct pa_sampled_process *p, const struct py_thread *t)
+/* -m cpu. The run state 'R' also means runnable, waiting for a CPU: on a loaded
+ * machine a thread just woken from a lock wait looks busy. The kernel's count of its
+ * time on a CPU since the previous sample says how much of the interval it really
+ * ran; the sample is weighted by that share. The state is the fallback for a
+ * thread's first sample and for kernels without schedstats. */
+static bool on_cpu(const struct pa_sampler *s, const struct pa_sampled_process *p, const struct py_thread *t,
+                   struct pa_thread_name *entry, double *weight)
+{
+    unsigned long long ns;
+    if (entry && pa_thread_cpu_ns(p->pid, t->tid, &ns)) {
+        bool known = entry->cpu_known;
+        double ran = (double)(ns - entry->cpu_ns) / 1e9;
+        entry->cpu_known = true;
+        entry->cpu_ns = ns;
+        if (known && *weight > 0) {
+            double share = ran / *weight;
+            if (share < CPU_MIN_SHARE)
+                return false;
+            if (share < 1.0)
+                *weight *= share;
+            return true;
+        }
+    }
+    /* --blocking -m cpu stops only running threads; stopped by us they show 't'. */
+    char state = pa_thread_state(p->pid, t->tid);
+    return state == 'R' || (s->options->blocking && state == 't');
+}
+
+static bool wanted(const struct pa_sampler *s, const struct pa_sampled_process *p, const struct py_thread *t,
+                   struct pa_thread_name *entry, double *weight)
 {
     switch (s->options->mode) {
     case PA_MODE_GIL:
         return t->holds_gil;
-    case PA_MODE_CPU: {
-        /* --blocking -m cpu stops only running threads; stopped by us they show 't'. */
-        char state = pa_thread_state(p->pid, t->tid);
-        return state == 'R' || (s->options->blocking && state == 't');
-    }
+    case PA_MODE_CPU:
+        return on_cpu(s, p, t, entry, weight);
     case PA_MODE_WALL:
         break;
     }
@@ -208,9 +271,16 @@ static void read_process(struct pa_sampler *s, struct pa_sampled_process *p, dou
             p->errors++;
         return;
     }
+    p->tick++;
     for (size_t i = 0; i < count; i++) {
-        const struct py_thread *t = &s->threads[i];
-        if (!wanted(s, p, t))
+        struct py_thread *t = &s->threads[i];
+        struct pa_thread_name *entry = thread_entry(p, t->tid);
+        if (entry) {
+            entry->seen = p->tick;
+            t->tid = entry->kernel_tid;
+        }
+        double thread_weight = weight;
+        if (!wanted(s, p, t, entry, &thread_weight))
             continue;
         p->samples++;
         if (t->frame_addr == 0) {
@@ -228,8 +298,9 @@ static void read_process(struct pa_sampler *s, struct pa_sampled_process *p, dou
         }
         if (s->stack->incomplete)
             p->errors++;
-        emit(s, p, t, weight, now);
+        emit(s, p, t, thread_weight, now);
     }
+    forget_gone_threads(p);
 }
 
 static bool stopped_already(const struct pa_thread_stopper *stopper, pid_t tid)

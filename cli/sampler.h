@@ -22,6 +22,7 @@ struct pa_sampled_process {
     /* counters for the summary: thread samples taken, without Python frames, failed */
     uint64_t samples, idle, errors;
     double last_alive_check;
+    uint64_t tick;                /* thread listings so far, to forget threads that are gone */
     struct pa_thread_name *names; /* tid -> name, for --threads */
     size_t name_count, name_capacity;
 };
