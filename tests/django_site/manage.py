@@ -1,0 +1,9 @@
+#!/usr/bin/python3
+# The test site's manage.py (runserver with the autoreloader in the server tests).
+import os
+import sys
+
+if __name__ == "__main__":
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shop.settings")
+    from django.core.management import execute_from_command_line
+    execute_from_command_line(sys.argv)
