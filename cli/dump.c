@@ -1,4 +1,5 @@
-/* `pyattach dump -p PID [--json]`: every thread's Python stack, once. */
+/* `pyattach dump -p PID [--json] [--native]`: every thread's Python stack, once; with
+ * --native its C frames merged in (unwind/merge.c), as "symbol (shared object:0)". */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -9,6 +10,7 @@
 #include "output/json.h"
 #include "python_frames/python_process.h"
 #include "python_frames/thread_names.h"
+#include "unwind/native_sample.h"
 
 struct dumped_thread {
     struct py_thread thread;
@@ -17,7 +19,42 @@ struct dumped_thread {
     bool running;
     enum pa_status status; /* of its walk */
     struct py_stack *stack;
+    struct pa_frame *merged; /* --native: Python and C frames, innermost first */
+    size_t merged_depth;
+    bool merged_incomplete;
 };
+
+/* Merged frames: a native frame is keyed (shared object, line 0, symbol) with
+ * first_line 0; a Python frame's first_line is its code's co_firstlineno >= 1. */
+static bool is_native(const struct pa_frame *f)
+{
+    return f->first_line == 0;
+}
+
+static void print_json_string(const char *s);
+
+static void print_merged_text(const struct dumped_thread *t)
+{
+    for (size_t d = 0; d < t->merged_depth; d++)
+        printf("    %s (%s:%d)\n", t->merged[d].function, t->merged[d].filename, t->merged[d].line);
+    if (t->merged_incomplete)
+        printf("    ... (stack incomplete)\n");
+}
+
+static void print_merged_json(const struct dumped_thread *t)
+{
+    for (size_t d = 0; d < t->merged_depth; d++) {
+        const struct pa_frame *f = &t->merged[d];
+        printf("%s\n    {\"function\": ", d ? "," : "");
+        print_json_string(f->function);
+        printf(", \"qualname\": ");
+        print_json_string(f->function);
+        printf(", \"file\": ");
+        print_json_string(f->filename);
+        printf(", \"line\": %d, \"first_line\": %d, \"native\": %s}", f->line, f->first_line,
+               is_native(f) ? "true" : "false");
+    }
+}
 
 static int compare_tid(const void *a, const void *b)
 {
@@ -43,6 +80,10 @@ static void print_text(const struct py_process *p, const struct dumped_thread *t
         printf(" (%s%s)\n", t->running ? "running" : "idle", t->thread.holds_gil ? ", holds GIL" : "");
         if (t->status != PA_OK) {
             printf("    (stack unreadable: the thread changed while being read)\n");
+            continue;
+        }
+        if (t->merged != NULL) {
+            print_merged_text(t);
             continue;
         }
         if (t->stack->depth == 0)
@@ -74,11 +115,13 @@ static void print_json(const struct py_process *p, const struct dumped_thread *t
             print_json_string(t->name);
         else
             printf("null");
-        bool complete = t->status == PA_OK && !t->stack->incomplete;
+        bool complete = t->status == PA_OK && !(t->merged ? t->merged_incomplete : t->stack->incomplete);
         printf(", \"state\": \"%s\", \"gil\": %s, \"incomplete\": %s, \"frames\": [",
                t->running ? "running" : "idle", t->thread.holds_gil ? "true" : "false",
                complete ? "false" : "true");
-        size_t depth = t->status == PA_OK ? t->stack->depth : 0;
+        size_t depth = t->status == PA_OK && t->merged == NULL ? t->stack->depth : 0;
+        if (t->status == PA_OK && t->merged != NULL)
+            print_merged_json(t);
         for (size_t d = 0; d < depth; d++) {
             const struct py_frame *f = &t->stack->frames[d];
             printf("%s\n    {\"function\": ", d ? "," : "");
@@ -105,11 +148,13 @@ int pa_cmd_dump(int argc, char **argv)
     static const struct option options[] = {
         {"pid", required_argument, NULL, 'p'},
         {"json", no_argument, NULL, 'j'},
+        {"native", no_argument, NULL, 'n'},
+        {"native-all", no_argument, NULL, 'a'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     long pid = 0;
-    bool json = false;
+    bool json = false, native = false, native_all = false;
     int opt;
     opterr = 0;
     while ((opt = getopt_long(argc, argv, ":p:h", options, NULL)) != -1) {
@@ -123,8 +168,14 @@ int pa_cmd_dump(int argc, char **argv)
         case 'j':
             json = true;
             break;
+        case 'n':
+            native = true;
+            break;
+        case 'a':
+            native = native_all = true;
+            break;
         case 'h':
-            printf("usage: pyattach dump -p PID [--json]\n");
+            printf("usage: pyattach dump -p PID [--json] [--native | --native-all]\n");
             return 0;
         case ':':
             return usage_error("dump: an option is missing its value");
@@ -140,6 +191,12 @@ int pa_cmd_dump(int argc, char **argv)
     enum pa_status status = py_process_attach((pid_t)pid, &p, &err);
     if (status != PA_OK) {
         pa_print_error(err.message);
+        return pa_status_exit_code(status);
+    }
+    struct pa_native_session *session = NULL;
+    if (native && (status = pa_native_session_open(&p, native_all, false, &session, &err)) != PA_OK) {
+        pa_print_error(err.message);
+        py_process_detach(&p);
         return pa_status_exit_code(status);
     }
     struct py_thread *list = calloc(PY_MAX_THREADS, sizeof *list);
@@ -159,6 +216,20 @@ int pa_cmd_dump(int argc, char **argv)
         }
         struct pa_error walk_err = {0};
         t->status = py_walk_stack(&p.walker, t->thread.frame_addr, t->stack, &walk_err);
+        if (session != NULL && t->status == PA_OK) {
+            /* Again, with the thread stopped, so its C and Python frames agree. */
+            struct pa_merge_result merged;
+            t->merged = malloc(PA_NATIVE_MERGED_MAX * sizeof *t->merged);
+            t->status = t->merged ? pa_native_sample(session, &t->thread, true, t->stack, t->merged,
+                                                     PA_NATIVE_MERGED_MAX, &merged, &walk_err)
+                                  : PA_E_NOMEM;
+            if (t->status == PA_E_PERMISSION) {
+                status = pa_fail(&err, t->status, "%s", walk_err.message);
+                break;
+            }
+            t->merged_depth = merged.depth;
+            t->merged_incomplete = merged.incomplete;
+        }
     }
     if (status == PA_OK && threads) {
         qsort(threads, count, sizeof *threads, compare_tid);
@@ -173,8 +244,11 @@ int pa_cmd_dump(int argc, char **argv)
     }
     if (status != PA_OK)
         pa_print_error(err.message);
-    for (size_t i = 0; threads && i < count; i++)
+    for (size_t i = 0; threads && i < count; i++) {
         free(threads[i].stack);
+        free(threads[i].merged);
+    }
+    pa_native_session_close(session);
     free(threads);
     free(list);
     py_process_detach(&p);

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum long_only { OPT_THREADS = 1000, OPT_NATIVE, OPT_BLOCKING, OPT_NONBLOCKING, OPT_DELAY, OPT_ONCE };
+enum long_only { OPT_THREADS = 1000, OPT_NATIVE, OPT_NATIVE_ALL, OPT_BLOCKING, OPT_NONBLOCKING, OPT_DELAY, OPT_ONCE };
 
 static const struct option long_options[] = {
     {"pid", required_argument, NULL, 'p'},
@@ -21,6 +21,7 @@ static const struct option long_options[] = {
     {"quiet", no_argument, NULL, 'q'},
     {"threads", no_argument, NULL, OPT_THREADS},
     {"native", no_argument, NULL, OPT_NATIVE},
+    {"native-all", no_argument, NULL, OPT_NATIVE_ALL},
     {"blocking", no_argument, NULL, OPT_BLOCKING},
     {"nonblocking", no_argument, NULL, OPT_NONBLOCKING},
     {"delay", required_argument, NULL, OPT_DELAY},
@@ -91,6 +92,8 @@ static void print_help(const char *command)
            "  -m, --mode MODE        wall (default) | cpu | gil\n"
            "  -s, --subprocesses     follow descendants\n"
            "      --threads          a root frame per thread\n"
+           "      --native           C frames interleaved with Python frames (stops each thread briefly)\n"
+           "      --native-all       --native, keeping the interpreter's own C frames too\n"
            "      --blocking         stop threads with ptrace while reading, for exact stacks\n"
            "      --nonblocking      never stop the target (the default)\n"
            "  -q, --quiet            no status line, no summary\n");
@@ -154,6 +157,9 @@ enum pa_parse_result pa_options_parse(const char *command, int argc, char **argv
         case OPT_NATIVE:
             o->native = true;
             break;
+        case OPT_NATIVE_ALL: /* implies --native */
+            o->native = o->native_all = true;
+            break;
         case OPT_BLOCKING:
             o->blocking = true;
             break;
@@ -185,8 +191,6 @@ enum pa_parse_result pa_options_parse(const char *command, int argc, char **argv
         o->command = &argv[optind];
     if (top && (o->command || o->output))
         return fail(message, size, command, "top takes -p PID, not a command or -o");
-    if (o->native)
-        return fail(message, size, command, "--native is not available yet");
     if (o->command && o->pid_count)
         return fail(message, size, command, "give either -p PID or a command after --, not both");
     if (!o->command && o->pid_count == 0)

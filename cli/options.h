@@ -30,6 +30,7 @@ struct pa_options {
     bool subprocesses;
     bool threads;
     bool native;
+    bool native_all;      /* --native-all: keep the interpreter's own C frames too */
     bool blocking;
     bool quiet;
     char **command;       /* record -- COMMAND ARGS...; NULL-terminated */

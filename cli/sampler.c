@@ -271,6 +271,13 @@ static void read_process(struct pa_sampler *s, struct pa_sampled_process *p, dou
             p->errors++;
         return;
     }
+    /* Every tick, after reading the thread list and before walking a stack: a target
+     * that exited and was reaped may have had its PID taken by another process (a
+     * forked worker is there within a millisecond); its start time tells. */
+    if (!pa_process_alive(&p->python.target.process)) {
+        p->alive = false;
+        return;
+    }
     p->tick++;
     for (size_t i = 0; i < count; i++) {
         struct py_thread *t = &s->threads[i];

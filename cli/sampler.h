@@ -12,6 +12,8 @@
 #include "output/stack.h"
 #include "python_frames/python_process.h"
 
+struct pa_native_session; /* unwind/native_sample.h */
+
 struct pa_sampled_process {
     struct py_process python;
     pid_t pid;
@@ -23,6 +25,7 @@ struct pa_sampled_process {
     uint64_t samples, idle, errors;
     double last_alive_check;
     uint64_t tick;                /* thread listings so far, to forget threads that are gone */
+    struct pa_native_session *native; /* --native: stopper, unwinder, symbols */
     struct pa_thread_name *names; /* tid -> name, for --threads */
     size_t name_count, name_capacity;
 };

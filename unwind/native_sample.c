@@ -27,8 +27,8 @@ static size_t interpreter_paths(const struct py_process *p, const char *paths[2]
     return n;
 }
 
-enum pa_status pa_native_session_open(struct py_process *python, bool native_all, struct pa_native_session **out,
-                                      struct pa_error *err)
+enum pa_status pa_native_session_open(struct py_process *python, bool native_all, bool lines,
+                                      struct pa_native_session **out, struct pa_error *err)
 {
     struct pa_native_session *s = calloc(1, sizeof *s);
     if (s == NULL)
@@ -41,7 +41,7 @@ enum pa_status pa_native_session_open(struct py_process *python, bool native_all
     size_t path_count = interpreter_paths(python, paths);
     enum pa_status status = pa_native_unwinder_new(pid, &python->target.reader, &s->unwinder, err);
     if (status == PA_OK)
-        status = pa_symbolizer_new(pid, paths, path_count, &s->symbols, err);
+        status = pa_symbolizer_new(pid, paths, path_count, lines, &s->symbols, err);
     if (status != PA_OK) {
         pa_native_session_close(s);
         return status;
@@ -60,13 +60,13 @@ void pa_native_session_close(struct pa_native_session *s)
     free(s);
 }
 
-enum pa_status pa_native_sample(struct pa_native_session *s, struct py_thread *t, struct py_stack *python,
+enum pa_status pa_native_sample(struct pa_native_session *s, struct py_thread *t, bool stop, struct py_stack *python,
                                 struct pa_frame *out, size_t max, struct pa_merge_result *result,
                                 struct pa_error *err)
 {
     memset(result, 0, sizeof *result);
     double start = monotonic();
-    enum pa_status status = pa_stopper_stop(&s->stopper, t->tid, err);
+    enum pa_status status = stop ? pa_stopper_stop(&s->stopper, t->tid, err) : PA_OK;
     if (status != PA_OK)
         return status;
 
@@ -82,7 +82,7 @@ enum pa_status pa_native_sample(struct pa_native_session *s, struct py_thread *t
     if (py_status == PA_OK && t->frame_addr != 0)
         py_status = py_walk_stack(&s->python->walker, t->frame_addr, python, &py_err);
     struct pa_error resume_err = {0};
-    enum pa_status resumed = pa_stopper_resume(&s->stopper, t->tid, &resume_err);
+    enum pa_status resumed = stop ? pa_stopper_resume(&s->stopper, t->tid, &resume_err) : PA_OK;
     /* --- running again --- */
 
     double stopped = monotonic() - start;

@@ -27,16 +27,18 @@ struct pa_native_session {
     double stopped_total, stopped_max; /* seconds a thread was stopped, per sample */
 };
 
-enum pa_status pa_native_session_open(struct py_process *python, bool native_all, struct pa_native_session **out,
-                                      struct pa_error *err);
+/* lines: look up file:line of native frames too (slow to warm up; for dump). */
+enum pa_status pa_native_session_open(struct py_process *python, bool native_all, bool lines,
+                                      struct pa_native_session **out, struct pa_error *err);
 /* Resumes anything still stopped, and frees the session. */
 void pa_native_session_close(struct pa_native_session *session);
 
-/* Samples `thread`: stopped only while its PCs and Python frames are read. out gets the
+/* Samples `thread`: stopped only while its PCs and Python frames are read (stop false:
+ * the caller has stopped it already, as --blocking does). out gets the
  * merged stack (at most max frames), innermost first; *result says how it went.
  * python is scratch for the Python stack (it keeps the frames, which out points into).
  * PA_E_NO_PROCESS: the thread is gone; PA_E_PERMISSION: ptrace refused. */
-enum pa_status pa_native_sample(struct pa_native_session *session, struct py_thread *thread,
+enum pa_status pa_native_sample(struct pa_native_session *session, struct py_thread *thread, bool stop,
                                 struct py_stack *python, struct pa_frame *out, size_t max,
                                 struct pa_merge_result *result, struct pa_error *err);
 

@@ -3,7 +3,12 @@
  * sized reads cached for the duration of one unwind, while the thread is stopped),
  * unwind tables found by libunwind-ptrace's _UPT_find_proc_info (reads /proc/PID/maps
  * and the module's .eh_frame_hdr). UNW_CACHE_GLOBAL keeps the per-IP unwind rules across
- * samples and threads, so a warm unwind mostly reads the stack. */
+ * samples and threads, so a warm unwind mostly reads the stack.
+ *
+ * libunwind passes each accessor an opaque argument, ours for the cursor's own reads,
+ * but _UPT_find_proc_info calls back access_mem with *its* argument (the _UPT state)
+ * while searching .eh_frame_hdr. So the accessors find the unwinder being run through
+ * `running`, a thread-local set only for the duration of one pa_native_unwind. */
 #include "unwind/native_stack.h"
 
 #include <libunwind-ptrace.h>
@@ -36,6 +41,8 @@ struct pa_native_unwinder {
     unsigned next_page;
 };
 
+static _Thread_local struct pa_native_unwinder *running;
+
 static int read_word(struct pa_native_unwinder *u, uint64_t addr, unw_word_t *val)
 {
     uint64_t base = addr & ~(uint64_t)(PAGE - 1);
@@ -58,17 +65,19 @@ static int read_word(struct pa_native_unwinder *u, uint64_t addr, unw_word_t *va
 
 static int access_mem(unw_addr_space_t as, unw_word_t addr, unw_word_t *val, int write, void *arg)
 {
-    (void)as;
-    if (write)
+    (void)as, (void)arg;
+    if (write || running == NULL)
         return -UNW_EINVAL; /* we never change the target */
-    return read_word(arg, addr, val);
+    return read_word(running, addr, val);
 }
 
 #if defined(__x86_64__)
 static int access_reg(unw_addr_space_t as, unw_regnum_t reg, unw_word_t *val, int write, void *arg)
 {
-    (void)as;
-    const struct user_regs_struct *r = &((struct pa_native_unwinder *)arg)->regs;
+    (void)as, (void)arg;
+    if (running == NULL)
+        return -UNW_EINVAL;
+    const struct user_regs_struct *r = &running->regs;
     if (write)
         return -UNW_EREADONLYREG;
     switch (reg) {
@@ -96,7 +105,8 @@ static int access_reg(unw_addr_space_t as, unw_regnum_t reg, unw_word_t *val, in
 #else
 static int access_reg(unw_addr_space_t as, unw_regnum_t reg, unw_word_t *val, int write, void *arg)
 {
-    return _UPT_access_reg(as, reg, val, write, ((struct pa_native_unwinder *)arg)->thread_upt);
+    (void)arg;
+    return running ? _UPT_access_reg(as, reg, val, write, running->thread_upt) : -UNW_EINVAL;
 }
 #endif
 
@@ -205,6 +215,7 @@ enum pa_status pa_native_unwind(struct pa_native_unwinder *u, pid_t tid, struct 
     if (status != PA_OK)
         return status;
     unw_cursor_t cursor;
+    running = u;
     int rc = unw_init_remote(&cursor, u->as, u);
     bool activation = true;
     for (bool more = rc >= 0; more;) {
@@ -224,6 +235,7 @@ enum pa_status pa_native_unwind(struct pa_native_unwinder *u, pid_t tid, struct 
             *truncated = true; /* no unwind info, or a bad read: what we have is still right */
         more = rc > 0;
     }
+    running = NULL;
     if (*count == 0 && rc < 0)
         status = pa_fail(err, PA_E_READ, "libunwind could not start unwinding thread %d: %s", (int)tid,
                          unw_strerror(rc));

@@ -36,6 +36,7 @@ struct pa_symbolizer {
     size_t module_count, module_capacity;
     double last_report;
     unsigned reports;
+    bool lines;
 };
 
 static const Dwfl_Callbacks callbacks = {
@@ -63,13 +64,14 @@ static enum pa_status report(struct pa_symbolizer *s, struct pa_error *err)
     return PA_OK;
 }
 
-enum pa_status pa_symbolizer_new(pid_t pid, const char *const *paths, size_t path_count, struct pa_symbolizer **out,
-                                 struct pa_error *err)
+enum pa_status pa_symbolizer_new(pid_t pid, const char *const *paths, size_t path_count, bool lines,
+                                 struct pa_symbolizer **out, struct pa_error *err)
 {
     struct pa_symbolizer *s = calloc(1, sizeof *s);
     if (s == NULL)
         return pa_fail(err, PA_E_NOMEM, "out of memory");
     s->pid = pid;
+    s->lines = lines;
     s->slot_count = 1024;
     s->slots = calloc(s->slot_count, sizeof *s->slots);
     s->interpreter_paths = calloc(path_count ? path_count : 1, sizeof *s->interpreter_paths);
@@ -189,12 +191,15 @@ static void describe(struct pa_symbolizer *s, Dwfl_Module *mod, uint64_t addr, s
     /* A stripped file's .dynsym covers only exported functions: an address past the end
      * of the nearest one belongs to some static function we cannot name. */
     if (name != NULL && *name != '\0' && (sym.st_size == 0 || offset < sym.st_size)) {
-        out->function = strdup(name);
+        /* .dynsym names may carry their version ("__libc_start_main@@GLIBC_2.34"). */
+        out->function = strndup(name, strcspn(name, "@"));
     } else {
         char hex[32];
         snprintf(hex, sizeof hex, "0x%" PRIx64, (uint64_t)(addr - low));
         out->function = strdup(hex);
     }
+    if (!s->lines)
+        return;
     Dwfl_Line *line = dwfl_module_getsrc(mod, addr);
     int lineno = 0;
     const char *file = line ? dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL) : NULL;

@@ -21,8 +21,10 @@ struct pa_native_symbol {
 
 struct pa_symbolizer;
 
-/* interpreter_paths: the files (as the target names them) that hold CPython itself. */
-enum pa_status pa_symbolizer_new(pid_t pid, const char *const *interpreter_paths, size_t path_count,
+/* interpreter_paths: the files (as the target names them) that hold CPython itself.
+ * lines: also look up file:line (loads each module's DWARF: seconds for libpython, so
+ * dump wants it and the sampling loop does not). */
+enum pa_status pa_symbolizer_new(pid_t pid, const char *const *interpreter_paths, size_t path_count, bool lines,
                                  struct pa_symbolizer **out, struct pa_error *err);
 void pa_symbolizer_free(struct pa_symbolizer *symbolizer);
 
