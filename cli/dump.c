@@ -14,7 +14,7 @@
 
 struct dumped_thread {
     struct py_thread thread;
-    char name[64];
+    char name[256];
     bool has_name;
     bool running;
     enum pa_status status; /* of its walk */
