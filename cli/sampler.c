@@ -280,6 +280,12 @@ static void read_process(struct pa_sampler *s, struct pa_sampled_process *p, dou
     }
     p->tick++;
     for (size_t i = 0; i < count; i++) {
+        if (s->threads[i].holds_gil) {
+            p->gil_ticks++;
+            break;
+        }
+    }
+    for (size_t i = 0; i < count; i++) {
         struct py_thread *t = &s->threads[i];
         struct pa_thread_name *entry = thread_entry(p, t->tid);
         if (entry) {

@@ -25,6 +25,7 @@ struct pa_sampled_process {
     uint64_t samples, idle, errors;
     double last_alive_check;
     uint64_t tick;                /* thread listings so far, to forget threads that are gone */
+    uint64_t gil_ticks;           /* listings where some thread held the GIL (top's GIL share) */
     struct pa_native_session *native; /* --native: stopper, unwinder, symbols */
     struct pa_thread_name *names; /* tid -> name, for --threads */
     size_t name_count, name_capacity;

@@ -1,0 +1,33 @@
+/* Saving top's profile: a writer whose content is an existing profile, so
+ * pa_output_write_atomic can write it as it writes record's. */
+#include "cli/top_save.h"
+
+#include <time.h>
+
+#include "cli/output_file.h"
+#include "output/pstats_file.h"
+#include "output/writer_impl.h"
+
+#define SAVE_TEMPLATE "pyattach-top-%p-%t.prof"
+
+struct profile_writer {
+    struct pa_writer base;
+    const struct pa_profile *profile;
+};
+
+static enum pa_status write_profile(struct pa_writer *writer, FILE *out, struct pa_error *err)
+{
+    return pa_pstats_write(((struct profile_writer *)writer)->profile, out, err);
+}
+
+static const struct pa_writer_ops profile_ops = {.name = "pstats", .write = write_profile};
+
+enum pa_status top_save(const struct pa_profile *profile, pid_t pid, char *path, size_t size,
+                        struct pa_error *err)
+{
+    if (!pa_output_expand(SAVE_TEMPLATE, pid, time(NULL), path, size))
+        return pa_fail(err, PA_E_OUTPUT, "the file name does not fit");
+    struct profile_writer writer = {{&profile_ops}, profile};
+    struct pa_output_temp temp = {{0}};
+    return pa_output_write_atomic(path, &profile_ops, &writer.base, &temp, err);
+}
