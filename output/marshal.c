@@ -8,10 +8,27 @@
 #include "output/utf8.h"
 
 #define FLAG_REF 0x80
+#define SINK_BUFFER 65536
 
 void pa_marshal_init(struct pa_marshal *m)
 {
     memset(m, 0, sizeof *m);
+}
+
+void pa_marshal_init_file(struct pa_marshal *m, FILE *sink)
+{
+    pa_marshal_init(m);
+    m->sink = sink;
+}
+
+bool pa_marshal_flush(struct pa_marshal *m)
+{
+    if (m->sink == NULL || m->failed || m->write_failed)
+        return !m->failed && !m->write_failed;
+    if (m->len > 0 && fwrite(m->buf, 1, m->len, m->sink) != m->len)
+        m->write_failed = true;
+    m->len = 0;
+    return !m->write_failed;
 }
 
 void pa_marshal_free(struct pa_marshal *m)
@@ -23,7 +40,9 @@ void pa_marshal_free(struct pa_marshal *m)
 
 static bool reserve(struct pa_marshal *m, size_t extra)
 {
-    if (m->failed)
+    if (m->failed || m->write_failed)
+        return false;
+    if (m->sink != NULL && m->len + extra > SINK_BUFFER && m->len > 0 && !pa_marshal_flush(m))
         return false;
     if (m->len + extra <= m->capacity)
         return true;

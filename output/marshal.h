@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* Object references, as CPython's w_ref() assigns them for a dump of a freshly
  * built stats dict (3.4+, FLAG_REF = 0x80 on the first write, 'r' + index after):
@@ -17,7 +18,9 @@
 struct pa_marshal {
     unsigned char *buf;
     size_t len, capacity;
+    FILE *sink;             /* NULL: everything stays in buf; else buf is flushed to it */
     bool failed;            /* out of memory; the buffer is incomplete */
+    bool write_failed;      /* writing to sink failed (errno says why) */
     uint32_t nrefs;         /* objects flagged so far = the next reference index */
     uint32_t *string_refs;  /* per string id: reference index + 1, 0 = not written yet */
     size_t nstring_refs;
@@ -25,6 +28,9 @@ struct pa_marshal {
 };
 
 void pa_marshal_init(struct pa_marshal *m);
+/* Encodes straight to a file, through a 64 KiB buffer; call pa_marshal_flush() at the end. */
+void pa_marshal_init_file(struct pa_marshal *m, FILE *sink);
+bool pa_marshal_flush(struct pa_marshal *m);
 void pa_marshal_free(struct pa_marshal *m);
 
 /* A dict: begin, then key, value, key, value ..., then end. `shared` sets FLAG_REF. */

@@ -16,18 +16,17 @@ struct pa_pfunc {
     double tt, ct;              /* tottime, cumtime, seconds */
     uint32_t callers_head;      /* edges into this function, oldest first (PA_INDEX_NONE: none) */
     uint32_t callers_tail;
-    uint64_t stamp;             /* aggregation: the last sample that had it on the stack */
+    uint32_t stamp;             /* aggregation: the last sample that had it on the stack */
     bool has_stats;             /* a key of the stats dict, not only named as somebody's caller */
 };
 
 /* caller -> callee, stored as the callee's callers[caller] = (nc, cc, tt, ct). */
 struct pa_pedge {
     uint32_t caller, callee;    /* function numbers */
+    uint32_t next;              /* the callee's next caller edge */
+    uint32_t stamp;
     int64_t nc, cc;
     double tt, ct;
-    uint32_t next;              /* the callee's next caller edge */
-    uint64_t stamp;
-    bool count_only;            /* a `profile` module dump: the value was a bare call count (nc) */
 };
 
 struct pa_profile {
@@ -37,6 +36,8 @@ struct pa_profile {
     struct pa_pedge *edges;
     uint32_t nedges, edges_capacity;
     struct pa_index func_index, edge_index;
+    bool callers_are_counts;    /* a `profile` (not cProfile) dump: callers values are bare
+                                   call counts (kept in nc), not (nc, cc, tt, ct) */
 };
 
 void pa_profile_init(struct pa_profile *profile);

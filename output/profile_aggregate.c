@@ -20,9 +20,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* What a thread's last complete sample held at one depth from the root: its call id
+ * and, so that frames continuing a call need no lookups, its function and the edge from
+ * the frame further out. */
+struct call_slot {
+    uint64_t id;
+    uint32_t func, edge;
+};
+
 struct pa_thread_calls {
     int pid, tid;
-    uint64_t *ids;     /* call ids of the last complete sample, root first */
+    struct call_slot *slots;
     uint32_t n, capacity;
 };
 
@@ -48,9 +56,10 @@ void pa_aggregate_init(struct pa_aggregate *agg)
 void pa_aggregate_free(struct pa_aggregate *agg)
 {
     for (uint32_t i = 0; i < agg->nthreads; i++)
-        free(agg->threads[i].ids);
+        free(agg->threads[i].slots);
     free(agg->threads);
     free(agg->stack_funcs);
+    free(agg->stack_edges);
     pa_index_free(&agg->thread_index);
     pa_profile_free(&agg->profile);
     pa_aggregate_init(agg);
@@ -79,19 +88,21 @@ static struct pa_thread_calls *thread_calls(struct pa_aggregate *agg, int pid, i
     return &agg->threads[n];
 }
 
-static bool remember_calls(struct pa_thread_calls *t, const struct pa_stack *stack)
+static bool remember_calls(struct pa_aggregate *agg, struct pa_thread_calls *t,
+                           const struct pa_stack *stack)
 {
     if (stack->depth > t->capacity) {
-        if (stack->depth > UINT32_MAX)
+        struct call_slot *slots = realloc(t->slots, stack->depth * sizeof *slots);
+        if (slots == NULL)
             return false;
-        uint64_t *ids = realloc(t->ids, stack->depth * sizeof *ids);
-        if (ids == NULL)
-            return false;
-        t->ids = ids;
+        t->slots = slots;
         t->capacity = (uint32_t)stack->depth;
     }
-    for (size_t d = 0; d < stack->depth; d++)
-        t->ids[d] = stack->frames[stack->depth - 1 - d].call_id;
+    for (size_t d = 0; d < stack->depth; d++) {
+        t->slots[d] = (struct call_slot){.id = stack->frames[stack->depth - 1 - d].call_id,
+                                         .func = agg->stack_funcs[d],
+                                         .edge = agg->stack_edges[d]};
+    }
     t->n = (uint32_t)stack->depth;
     return true;
 }
@@ -110,32 +121,75 @@ static uint32_t frame_func(struct pa_profile *p, const struct pa_frame *frame)
     return f;
 }
 
+/* Whether the frame is the function in the slot: a continuing call id says so for the
+ * sampler's ids, which hash the code object; the text check keeps a reused id honest. */
+static bool same_function(const struct pa_profile *p, uint32_t f, const struct pa_frame *frame)
+{
+    const struct pa_pfunc *fn = &p->funcs[f];
+    return fn->line == frame->first_line &&
+           strcmp(pa_strtab_text(&p->strings, fn->name), frame->function ? frame->function : "") == 0 &&
+           strcmp(pa_strtab_text(&p->strings, fn->file), frame->filename ? frame->filename : "~") == 0;
+}
+
+static bool reserve_stack(struct pa_aggregate *agg, size_t depth)
+{
+    if (depth <= agg->stack_capacity)
+        return true;
+    uint32_t *funcs = realloc(agg->stack_funcs, depth * sizeof *funcs);
+    if (funcs == NULL)
+        return false;
+    agg->stack_funcs = funcs;
+    uint32_t *edges = realloc(agg->stack_edges, depth * sizeof *edges);
+    if (edges == NULL)
+        return false;
+    agg->stack_edges = edges;
+    agg->stack_capacity = depth;
+    return true;
+}
+
+/* Stamps are 32 bits: before they wrap, forget them all (every sample starts afresh). */
+static uint32_t next_stamp(struct pa_aggregate *agg)
+{
+    if (agg->stamp == UINT32_MAX) {
+        for (uint32_t i = 0; i < agg->profile.nfuncs; i++)
+            agg->profile.funcs[i].stamp = 0;
+        for (uint32_t i = 0; i < agg->profile.nedges; i++)
+            agg->profile.edges[i].stamp = 0;
+        agg->stamp = 0;
+    }
+    agg->samples++;
+    return ++agg->stamp;
+}
+
 enum pa_status pa_aggregate_add(struct pa_aggregate *agg, const struct pa_stack *stack,
                                 struct pa_error *err)
 {
     struct pa_profile *p = &agg->profile;
     struct pa_thread_calls *thread = thread_calls(agg, stack->pid, stack->tid);
-    if (thread == NULL)
+    if (thread == NULL || !reserve_stack(agg, stack->depth))
         return pa_fail(err, PA_E_NOMEM, "out of memory aggregating samples");
-    if (stack->depth > agg->stack_capacity) {
-        uint32_t *grown = realloc(agg->stack_funcs, stack->depth * sizeof *grown);
-        if (grown == NULL)
-            return pa_fail(err, PA_E_NOMEM, "out of memory aggregating samples");
-        agg->stack_funcs = grown;
-        agg->stack_capacity = stack->depth;
-    }
-    uint64_t stamp = ++agg->samples;
+    uint32_t stamp = next_stamp(agg);
     bool counting = !stack->incomplete;
-    bool continuing = true; /* every frame further out was the same call as before */
+    bool continuing = counting; /* every frame further out was the same call as before */
     double w = stack->weight;
 
     for (size_t d = 0; d < stack->depth; d++) {
         const struct pa_frame *frame = &stack->frames[stack->depth - 1 - d];
-        uint32_t f = frame_func(p, frame);
-        if (f == PA_INDEX_NONE)
-            return pa_fail(err, PA_E_NOMEM, "out of memory aggregating samples");
+        uint32_t f, e = PA_INDEX_NONE;
+        continuing = continuing && d < thread->n && thread->slots[d].id == frame->call_id &&
+                     same_function(p, thread->slots[d].func, frame);
+        if (continuing) {
+            f = thread->slots[d].func;
+            e = thread->slots[d].edge;
+        } else {
+            f = frame_func(p, frame);
+            if (f != PA_INDEX_NONE && d > 0)
+                e = pa_profile_edge(p, agg->stack_funcs[d - 1], f);
+            if (f == PA_INDEX_NONE || (d > 0 && e == PA_INDEX_NONE))
+                return pa_fail(err, PA_E_NOMEM, "out of memory aggregating samples");
+        }
         agg->stack_funcs[d] = f;
-        continuing = continuing && d < thread->n && thread->ids[d] == frame->call_id;
+        agg->stack_edges[d] = e;
         bool new_call = counting && !continuing;
         bool leaf = d + 1 == stack->depth;
 
@@ -155,9 +209,6 @@ enum pa_status pa_aggregate_add(struct pa_aggregate *agg, const struct pa_stack 
 
         if (d == 0)
             continue;
-        uint32_t e = pa_profile_edge(p, agg->stack_funcs[d - 1], f);
-        if (e == PA_INDEX_NONE)
-            return pa_fail(err, PA_E_NOMEM, "out of memory aggregating samples");
         struct pa_pedge *edge = &p->edges[e];
         bool edge_recursive = edge->stamp == stamp;
         if (!edge_recursive) {
@@ -172,7 +223,7 @@ enum pa_status pa_aggregate_add(struct pa_aggregate *agg, const struct pa_stack 
         if (leaf)
             edge->tt += w;
     }
-    if (counting && !remember_calls(thread, stack))
+    if (counting && !remember_calls(agg, thread, stack))
         return pa_fail(err, PA_E_NOMEM, "out of memory aggregating samples");
     return PA_OK;
 }
@@ -182,8 +233,8 @@ size_t pa_aggregate_bytes(const struct pa_aggregate *agg)
     size_t bytes = pa_profile_bytes(&agg->profile) +
                    agg->threads_capacity * sizeof *agg->threads +
                    agg->thread_index.capacity * sizeof(struct pa_index_slot) +
-                   agg->stack_capacity * sizeof *agg->stack_funcs;
+                   agg->stack_capacity * (sizeof *agg->stack_funcs + sizeof *agg->stack_edges);
     for (uint32_t i = 0; i < agg->nthreads; i++)
-        bytes += agg->threads[i].capacity * sizeof(uint64_t);
+        bytes += agg->threads[i].capacity * sizeof(struct call_slot);
     return bytes;
 }

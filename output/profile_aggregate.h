@@ -13,11 +13,13 @@ struct pa_thread_calls;
 
 struct pa_aggregate {
     struct pa_profile profile;
-    uint64_t samples;                /* samples added; also the stamp of the current one */
+    uint64_t samples;                /* samples added */
+    uint32_t stamp;                  /* the current sample's mark on functions and edges */
     struct pa_thread_calls *threads; /* the last complete sample's call ids, per (pid, tid) */
     uint32_t nthreads, threads_capacity;
     struct pa_index thread_index;
-    uint32_t *stack_funcs;           /* scratch: function per depth from the root */
+    uint32_t *stack_funcs;           /* scratch, per depth from the root: the function */
+    uint32_t *stack_edges;           /* and the edge from the frame further out */
     size_t stack_capacity;
 };
 

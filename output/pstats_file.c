@@ -39,7 +39,7 @@ enum pa_status pa_pstats_encode(const struct pa_profile *p, struct pa_marshal *m
         for (uint32_t e = f->callers_head; e != PA_INDEX_NONE; e = p->edges[e].next) {
             const struct pa_pedge *edge = &p->edges[e];
             encode_key(p, m, edge->caller);
-            if (edge->count_only) {
+            if (p->callers_are_counts) {
                 pa_marshal_int(m, edge->nc);
                 continue;
             }
@@ -55,15 +55,17 @@ enum pa_status pa_pstats_encode(const struct pa_profile *p, struct pa_marshal *m
     pa_marshal_dict_end(m);
     if (m->failed)
         return pa_fail(err, PA_E_NOMEM, "out of memory encoding the pstats dump");
+    if (m->write_failed)
+        return pa_fail(err, PA_E_OUTPUT, "cannot write the pstats dump: %s", strerror(errno));
     return PA_OK;
 }
 
 enum pa_status pa_pstats_write(const struct pa_profile *p, FILE *out, struct pa_error *err)
 {
     struct pa_marshal m;
-    pa_marshal_init(&m);
+    pa_marshal_init_file(&m, out);
     enum pa_status st = pa_pstats_encode(p, &m, err);
-    if (st == PA_OK && (fwrite(m.buf, 1, m.len, out) != m.len || fflush(out) != 0))
+    if (st == PA_OK && (!pa_marshal_flush(&m) || fflush(out) != 0))
         st = pa_fail(err, PA_E_OUTPUT, "cannot write the pstats dump: %s", strerror(errno));
     pa_marshal_free(&m);
     return st;
@@ -156,8 +158,8 @@ static enum pa_status load_callers(struct pa_profile *p, const struct pa_mobj *k
         if (e == PA_INDEX_NONE)
             return pa_fail(err, PA_E_NOMEM, "out of memory loading the profile");
         struct pa_pedge *edge = &p->edges[e];
-        edge->count_only = count_only;
         if (count_only) {
+            p->callers_are_counts = true;
             edge->nc = cval->u.i;
             continue;
         }

@@ -404,7 +404,7 @@ static void print_call_heading(const struct table *t, size_t width, const char *
         const struct pa_pfunc *f = &t->p->funcs[i];
         if (!f->has_stats || f->callers_head == PA_INDEX_NONE)
             continue;
-        if (!t->p->edges[f->callers_head].count_only) {
+        if (!t->p->callers_are_counts) {
             pad(t->out, width);
             fputs("    ncalls  tottime  cumtime\n", t->out);
         }
@@ -426,7 +426,7 @@ static void print_call_line(const struct table *t, size_t width, uint32_t func, 
     for (size_t i = 0; i < n; i++) {
         const struct pa_pedge *e = &t->p->edges[edges[i]];
         const char *name = t->std[others[i]];
-        if (e->count_only) {
+        if (t->p->callers_are_counts) {
             if (i > 0)
                 pad(t->out, width + 3);
             fprintf(t->out, "%s(%" PRId64 ") ", name, e->nc);
