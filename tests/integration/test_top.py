@@ -172,7 +172,9 @@ class TopScreenTest(unittest.TestCase):
         self.screen.send("a")
         self.wait_text("last interval of")
         os.kill(self.target.pid, signal.SIGUSR1)  # the target moves on to crunch_beta
-        lines = self.wait_first("crunch_beta")
+        # a whole interval after the switch: crunch_beta alone, with most of the time
+        lines = self.screen.wait_for(lambda lines: first_function(lines) == "crunch_beta" and
+                                     "crunch_alpha" not in [r[3] for r in table(lines)], "crunch_beta alone")
         self.assertGreater(table(lines)[0][0], 50.0, "\n".join(lines))
         self.screen.send("a")
         self.wait_text("accumulated over")
