@@ -2,6 +2,7 @@
  * stale are retired, not freed, so pointers handed out stay valid until the end. */
 #include "python_frames/code_cache.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -157,6 +158,8 @@ static enum pa_status read_info(const struct py_runtime *rt, struct pa_reader *r
     }
     if (info->qualname == NULL)
         info->qualname = info->name;
+    for (size_t i = 0; i < sizeof info->line_memo / sizeof info->line_memo[0]; i++)
+        info->line_memo[i].offset = INT32_MIN;
     *out = info;
     return PA_OK;
 }
@@ -213,7 +216,16 @@ int py_code_line(const struct py_code_info *code, const struct py_runtime *rt, i
 {
     if (instr_offset < 0) /* not started yet (f_lasti -1, prev_instr before the first unit) */
         return code->first_line;
+    /* The memo is the cache's own bookkeeping, not part of what the entry describes. */
+    struct py_code_info *memo_owner = (struct py_code_info *)code;
+    size_t slot = ((size_t)instr_offset / 2) % (sizeof code->line_memo / sizeof code->line_memo[0]);
+    if (code->line_memo[slot].offset == instr_offset)
+        return code->line_memo[slot].line;
     int line = py_line_for_offset(rt->layout.linetable_model, code->linetable, code->linetable_len,
                                   code->first_line, instr_offset);
-    return line > 0 ? line : code->first_line;
+    if (line <= 0)
+        line = code->first_line;
+    memo_owner->line_memo[slot].offset = instr_offset;
+    memo_owner->line_memo[slot].line = line;
+    return line;
 }

@@ -22,6 +22,12 @@ struct py_code_info {
     /* What the entry was read from, compared on every lookup: a freed code object
      * whose address is reused by another must not keep the old names. */
     uint64_t filename_ptr, name_ptr, linetable_ptr;
+    /* The last lines found, by instruction offset: a sampled frame sits at a few
+     * offsets over and over, and decoding a table from its start costs more than
+     * all the remote reads of a sample. */
+    struct {
+        int32_t offset, line;
+    } line_memo[4];
 };
 
 struct py_code_cache;
