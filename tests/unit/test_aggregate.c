@@ -187,6 +187,34 @@ static void same_id_other_depth_is_new(void **state)
     assert_func(agg, "y", 1, 1, 0, 1);
 }
 
+/* A call id seen again at the same depth but on another function is a new call (the
+ * aggregation reuses the last sample's lookups only for the same function). */
+static void reused_id_other_function_is_new(void **state)
+{
+    struct pa_aggregate *agg = *state;
+    ADD(agg, 1, 1, {"main", 1}, {"x", 2});
+    ADD(agg, 1, 1, {"main", 1}, {"y", 2});
+    ADD(agg, 1, 1, {"main", 1}, {"y", 2});
+    assert_func(agg, "x", 1, 1, 1, 1);
+    assert_func(agg, "y", 1, 1, 2, 2);
+    assert_edge(agg, "main", "y", 1, 1, 2, 2);
+}
+
+/* The per-sample marks are 32 bits; when they wrap, counting goes on unchanged. */
+static void stamp_wrap(void **state)
+{
+    struct pa_aggregate *agg = *state;
+    ADD(agg, 1, 1, {"main", 1}, {"f", 2}, {"f", 3});
+    agg->stamp = UINT32_MAX - 2;
+    for (int i = 0; i < 6; i++)
+        ADD(agg, 1, 1, {"main", 1}, {"f", 2}, {"f", 3});
+    assert_true(agg->stamp < 10);
+    assert_int_equal(agg->samples, 7);
+    assert_func(agg, "main", 1, 1, 0, 7);
+    assert_func(agg, "f", 2, 1, 7, 7);
+    assert_edge(agg, "f", "f", 1, 1, 7, 7);
+}
+
 /* Each thread has its own previous sample; interleaving threads changes nothing. */
 static void threads_are_separate(void **state)
 {
@@ -293,6 +321,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(same_call_counted_once, setup, teardown),
         cmocka_unit_test_setup_teardown(new_call_id_counts_again, setup, teardown),
         cmocka_unit_test_setup_teardown(same_id_other_depth_is_new, setup, teardown),
+        cmocka_unit_test_setup_teardown(reused_id_other_function_is_new, setup, teardown),
+        cmocka_unit_test_setup_teardown(stamp_wrap, setup, teardown),
         cmocka_unit_test_setup_teardown(threads_are_separate, setup, teardown),
         cmocka_unit_test_setup_teardown(empty_stack_ends_calls, setup, teardown),
         cmocka_unit_test_setup_teardown(incomplete_stack_counts_no_calls, setup, teardown),
