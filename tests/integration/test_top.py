@@ -3,8 +3,8 @@
 # snapshots it prints when stdout is not a terminal. The target's hot function
 # changes when we send it SIGUSR1 (tests/targets/top_target.py).
 #
-# tmux runs on a private socket (-L) with sessions named after this test's PID; we
-# kill only those sessions and only processes we started.
+# tmux runs its own server on a socket in a directory of ours (-S), removed at the
+# end; we kill only that server's sessions and only processes we started.
 import os
 import pstats
 import re
@@ -31,6 +31,22 @@ def tmux_binary():
     return path
 
 
+_socket_dir = []
+
+
+def tmux_socket():
+    if not _socket_dir:
+        _socket_dir.append(tempfile.mkdtemp(prefix="pyattach-test-top-tmux-"))
+    return os.path.join(_socket_dir[0], "socket")
+
+
+def tearDownModule():
+    if _socket_dir:
+        subprocess.call([tmux_binary(), "-S", tmux_socket(), "kill-server"], stdout=subprocess.DEVNULL,
+                        stderr=subprocess.DEVNULL)
+        shutil.rmtree(_socket_dir[0], True)
+
+
 class Screen(object):
     """A tmux session running a plain shell, in a directory of our own."""
 
@@ -38,17 +54,17 @@ class Screen(object):
 
     def __init__(self, cwd, width=80, height=24):
         Screen.count += 1
-        self.socket = "pyattach-test-top-%d" % os.getpid()
+        self.socket = tmux_socket()
         self.name = "top%d-%d" % (os.getpid(), Screen.count)
         self.tmux = tmux_binary()
         env = dict(os.environ, TERM="xterm")  # tmux's own TERM inside is "screen"/"tmux-256color"
         shell = "env PS1='%s ' HISTFILE=/dev/null bash --norc --noprofile" % PROMPT
-        subprocess.check_call([self.tmux, "-L", self.socket, "new-session", "-d", "-x", str(width), "-y",
+        subprocess.check_call([self.tmux, "-S", self.socket, "new-session", "-d", "-x", str(width), "-y",
                                str(height), "-s", self.name, "-c", cwd, shell], env=env)
         self.wait_for(lambda lines: self.last_line(lines) == PROMPT, "the shell prompt")
 
     def run(self, *args):
-        return subprocess.run([self.tmux, "-L", self.socket] + list(args), stdout=subprocess.PIPE,
+        return subprocess.run([self.tmux, "-S", self.socket] + list(args), stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, universal_newlines=True, check=True).stdout
 
     def send(self, *keys):
@@ -88,7 +104,7 @@ class Screen(object):
             time.sleep(0.1)
 
     def kill(self):
-        subprocess.call([self.tmux, "-L", self.socket, "kill-session", "-t", self.name],
+        subprocess.call([self.tmux, "-S", self.socket, "kill-session", "-t", self.name],
                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
