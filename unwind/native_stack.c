@@ -2,7 +2,7 @@
  * per thread instead of a PTRACE_PEEKUSER per register, memory through pa_read (page-
  * sized reads cached for the duration of one unwind, while the thread is stopped),
  * unwind tables found by libunwind-ptrace's _UPT_find_proc_info (reads /proc/PID/maps
- * and the module's .eh_frame_hdr). UNW_CACHE_GLOBAL keeps the per-IP unwind rules across
+ * and the module's .eh_frame_hdr). libunwind's cache keeps the per-IP unwind rules across
  * samples and threads, so a warm unwind mostly reads the stack.
  *
  * libunwind passes each accessor an opaque argument, ours for the cursor's own reads,
@@ -168,7 +168,9 @@ enum pa_status pa_native_unwinder_new(pid_t pid, struct pa_reader *reader, struc
         pa_native_unwinder_free(u);
         return pa_fail(err, PA_E_NOMEM, "cannot create a libunwind address space for process %d", (int)pid);
     }
-    unw_set_caching_policy(u->as, UNW_CACHE_GLOBAL);
+    /* PER_THREAD (our one sampling thread), not GLOBAL: the global cache takes a lock
+     * that masks signals, two sigprocmask calls per access, most of an unwind's time. */
+    unw_set_caching_policy(u->as, UNW_CACHE_PER_THREAD);
     unw_set_cache_size(u->as, UNWIND_CACHE_SIZE, 0);
     *out = u;
     return PA_OK;
