@@ -7,6 +7,7 @@
 
 #include "attach/thread_stop.h"
 #include "python_frames/thread_names.h"
+#include "unwind/native_sample.h"
 
 #define ALIVE_CHECK_INTERVAL 0.1 /* seconds between start-time checks of a target */
 #define DISCOVERY_INTERVAL 0.5
@@ -42,25 +43,43 @@ enum pa_status pa_sampler_init(struct pa_sampler *s, const struct pa_options *op
     s->last_discovery = -DISCOVERY_INTERVAL;
     s->threads = calloc(PY_MAX_THREADS, sizeof *s->threads);
     s->stack = malloc(sizeof *s->stack);
-    s->frames = calloc(PY_MAX_DEPTH + SYNTHETIC_FRAMES, sizeof *s->frames);
+    s->frames = calloc(PA_NATIVE_MERGED_MAX + SYNTHETIC_FRAMES, sizeof *s->frames);
     if (s->threads == NULL || s->stack == NULL || s->frames == NULL) {
         pa_sampler_free(s);
         return pa_fail(err, PA_E_NOMEM, "out of memory");
     }
+    if (options->native && !options->blocking && !options->quiet)
+        fprintf(stderr, "pyattach: --native stops each sampled thread briefly (ptrace) while its C stack and "
+                        "Python frames are read; without --native nothing is ever stopped\n");
     return PA_OK;
 }
 
 static void free_process(struct pa_sampled_process *p)
 {
+    pa_native_session_close(p->native);
     py_process_detach(&p->python);
     free(p->names);
     free(p);
 }
 
+/* --native: how long the target's threads were stopped, so the cost is never hidden. */
+static void print_stop_summary(const struct pa_sampled_process *p)
+{
+    const struct pa_native_session *n = p->native;
+    if (n == NULL || n->samples == 0)
+        return;
+    fprintf(stderr, "pyattach: PID %d: threads stopped %llu times for --native, %.1f us on average, %.1f us at most\n",
+            (int)p->pid, (unsigned long long)n->samples, n->stopped_total / (double)n->samples * 1e6,
+            n->stopped_max * 1e6);
+}
+
 void pa_sampler_free(struct pa_sampler *s)
 {
-    for (size_t i = 0; i < s->count; i++)
+    for (size_t i = 0; i < s->count; i++) {
+        if (s->options != NULL && !s->options->quiet)
+            print_stop_summary(s->processes[i]);
         free_process(s->processes[i]);
+    }
     free(s->processes);
     free(s->rejected);
     free(s->threads);
@@ -91,12 +110,14 @@ static enum pa_status add_process(struct pa_sampler *s, pid_t pid, bool named_by
     if (p == NULL)
         return pa_fail(err, PA_E_NOMEM, "out of memory");
     enum pa_status status = py_process_attach(pid, &p->python, err);
-    if (status == PA_OK && s->options->blocking) {
+    if (status == PA_OK && (s->options->blocking || s->options->native)) {
         /* Prove now, not at the first sample, that ptrace is allowed. */
         struct pa_thread_stopper stopper;
         pa_stopper_init(&stopper, pid);
         status = pa_stopper_stop(&stopper, pid, err);
         pa_stopper_release(&stopper);
+        if (status == PA_OK && s->options->native)
+            status = pa_native_session_open(&p->python, s->options->native_all, false, &p->native, err);
         if (status != PA_OK)
             py_process_detach(&p->python);
     }
@@ -224,6 +245,24 @@ static void append_synthetic(struct pa_frame *frame, const char *label)
     frame->call_id = (uint64_t)(uintptr_t)label; /* one everlasting call per root */
 }
 
+/* Hands s->frames[0, depth) plus the synthetic roots to the sink. */
+static void emit_frames(struct pa_sampler *s, struct pa_sampled_process *p, const struct py_thread *t,
+                        size_t depth, bool incomplete, double weight, double now)
+{
+    if (s->options->threads)
+        append_synthetic(&s->frames[depth++], thread_label(p, t));
+    if (s->process_roots)
+        append_synthetic(&s->frames[depth++], p->root_label);
+    struct pa_stack out = {.pid = p->pid,
+                           .tid = t->tid,
+                           .weight = weight,
+                           .timestamp = now,
+                           .incomplete = incomplete,
+                           .depth = depth,
+                           .frames = s->frames};
+    s->sink(s->user, p, &out);
+}
+
 static void emit(struct pa_sampler *s, struct pa_sampled_process *p, const struct py_thread *t, double weight,
                  double now)
 {
@@ -237,18 +276,27 @@ static void emit(struct pa_sampler *s, struct pa_sampled_process *p, const struc
                                                .line = f->line,
                                                .call_id = f->call_id};
     }
-    if (s->options->threads)
-        append_synthetic(&s->frames[depth++], thread_label(p, t));
-    if (s->process_roots)
-        append_synthetic(&s->frames[depth++], p->root_label);
-    struct pa_stack out = {.pid = p->pid,
-                           .tid = t->tid,
-                           .weight = weight,
-                           .timestamp = now,
-                           .incomplete = stack->incomplete,
-                           .depth = depth,
-                           .frames = s->frames};
-    s->sink(s->user, p, &out);
+    emit_frames(s, p, t, depth, stack->incomplete, weight, now);
+}
+
+/* --native: the thread's Python and C frames merged (unwind/merge.c). */
+static void sample_native(struct pa_sampler *s, struct pa_sampled_process *p, struct py_thread *t, double weight,
+                          double now)
+{
+    struct pa_merge_result merged;
+    struct pa_error err = {0};
+    enum pa_status status = pa_native_sample(p->native, t, !s->options->blocking, s->stack, s->frames,
+                                             PA_NATIVE_MERGED_MAX, &merged, &err);
+    if (status != PA_OK || merged.depth == 0) {
+        if (status == PA_OK || status == PA_E_NO_PROCESS)
+            p->idle++; /* ended between the listing and the stop */
+        else
+            p->errors++;
+        return;
+    }
+    if (merged.incomplete)
+        p->errors++;
+    emit_frames(s, p, t, merged.depth, merged.incomplete, weight, now);
 }
 
 static void read_process(struct pa_sampler *s, struct pa_sampled_process *p, double weight, double now)
@@ -298,6 +346,10 @@ static void read_process(struct pa_sampler *s, struct pa_sampled_process *p, dou
         p->samples++;
         if (t->frame_addr == 0) {
             p->idle++;
+            continue;
+        }
+        if (p->native != NULL) {
+            sample_native(s, p, t, thread_weight, now);
             continue;
         }
         status = py_walk_stack(&p->python.walker, t->frame_addr, s->stack, &err);
