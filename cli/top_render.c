@@ -120,7 +120,12 @@ static void where(const char *file, long long line, const struct dirs *d, size_t
         top_fit(shown, width - (size_t)n, path, sizeof path);
     else
         snprintf(path, sizeof path, "%s", width ? "" : shown);
-    snprintf(out, size, "%s%s", path, number);
+    /* Cut the path, never the line number, if the two overflow the buffer. */
+    size_t keep = strnlen(path, size > (size_t)n + 1 ? size - (size_t)n - 1 : 0);
+    memcpy(out, path, keep);
+    memcpy(out + keep, number, (size_t)n + 1 <= size - keep ? (size_t)n + 1 : 0);
+    if ((size_t)n + 1 > size - keep)
+        out[keep] = '\0';
 }
 
 static void function_rows(struct out *o, const struct top_snapshot *s, const struct top_view *v, size_t room)

@@ -125,7 +125,7 @@ static bool detect_version(struct pa_target *target, const struct pa_elf_image *
         struct py_version literal;
         if (py_version_from_rodata(image, &literal) && literal.major == v.major && literal.minor == v.minor)
             v.micro = literal.micro;
-        snprintf(source, sizeof source, "file name %s", base_name(rt->binary));
+        snprintf(source, sizeof source, "file name %.80s", base_name(rt->binary));
         set_version(rt, &v, source);
         return true;
     }
