@@ -93,9 +93,40 @@ bool pa_process_alive(const struct pa_process *proc)
     return state != 'Z' && state != 'X' && state != 0; /* a zombie has no memory left to read */
 }
 
+/* /proc/PID/map_files/START-END of the first mapping of `path`, if there is one. */
+static bool mapped_file_link(pid_t pid, const char *path, char *out, size_t out_size)
+{
+    char maps_path[64], line[PATH_MAX + 128];
+    snprintf(maps_path, sizeof maps_path, "/proc/%d/maps", (int)pid);
+    FILE *maps = fopen(maps_path, "re");
+    bool found = false;
+    while (maps != NULL && !found && fgets(line, sizeof line, maps) != NULL) {
+        unsigned long start, end;
+        int path_at = 0;
+        line[strcspn(line, "\n")] = '\0';
+        if (sscanf(line, "%lx-%lx %*s %*s %*s %*s %n", &start, &end, &path_at) == 2 && path_at > 0 &&
+            strcmp(line + path_at, path) == 0) {
+            snprintf(out, out_size, "/proc/%d/map_files/%lx-%lx", (int)pid, start, end);
+            found = true;
+        }
+    }
+    if (maps != NULL)
+        fclose(maps);
+    return found;
+}
+
 void pa_process_host_path(pid_t pid, const char *path, char *out, size_t out_size)
 {
     snprintf(out, out_size, "/proc/%d/root%s", (int)pid, path);
+    /* A target chroot'ed inside its own mount namespace (a container started without
+     * pivot_root): /proc/PID/maps names files from that namespace's root, not from the
+     * target's root, so /proc/PID/root + path is wrong. map_files opens the mapped
+     * file itself, whatever its path (needs CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE). */
+    if (access(out, R_OK) != 0) {
+        char link[96];
+        if (mapped_file_link(pid, path, link, sizeof link) && access(link, R_OK) == 0)
+            snprintf(out, out_size, "%s", link);
+    }
 }
 
 static int compare_pids(const void *a, const void *b)
