@@ -1,0 +1,275 @@
+# `pyattach -p PID -o FILE` under signals and a vanishing target, on real targets:
+# SIGINT/SIGTERM/SIGHUP stop sampling and write a complete profile (exit 0); a second
+# SIGINT leaves at once with no partial or temporary file; a target that exits ends
+# the run within a second with what was sampled; --blocking never leaves the target
+# stopped, not even when pyattach is killed with SIGKILL at a random moment.
+import os
+import pstats
+import random
+import re
+import signal
+import subprocess
+import tempfile
+import time
+import unittest
+
+import harness as h
+
+PYTHON = h.interpreter_by_label("3.12.1")
+SETTLE = 1.0  # seconds a background pyattach gets to attach and take samples
+
+
+def setUpModule():
+    h.require_interpreters()
+    h.pyattach_binary()
+
+
+def start_pyattach(args):
+    argv = [h.pyattach_binary()] + [str(a) for a in args]
+    return subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def finish(proc, timeout=h.RUN_TIMEOUT):
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        raise AssertionError("pyattach %d did not finish within %.0fs" % (proc.pid, timeout))
+    return h.Result(proc.returncode, out.decode("utf-8"), err.decode("utf-8"), proc.args)
+
+
+def load_functions(path):
+    """The function names of a pstats file, loaded the way cProfile users do."""
+    stats = pstats.Stats(path)
+    return {func for (_, _, func) in stats.stats}, stats
+
+
+def signal_pending(pid, signo):
+    """Whether signo is still pending (not yet handled) for the process."""
+    mask = 1 << (signo - 1)
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith(("SigPnd:", "ShdPnd:")) and int(line.split()[1], 16) & mask:
+                return True
+    return False
+
+
+def thread_states(pid):
+    """The state letters of every thread of pid ('' for a thread that just left)."""
+    states = []
+    for tid in os.listdir("/proc/%d/task" % pid):
+        try:
+            with open("/proc/%d/task/%s/stat" % (pid, tid), "rb") as f:
+                stat = f.read()
+        except FileNotFoundError:
+            continue
+        states.append(stat[stat.rindex(b")") + 2:].split()[0].decode())
+    return "".join(states)
+
+
+def assert_running(testcase, target, what):
+    """The target is alive, not stopped or traced, and still burning CPU."""
+    testcase.assertIsNone(target.proc.poll(), "%s: the target died" % what)
+    before = h.proc_cpu_ticks(target.pid)
+    deadline = time.monotonic() + 5.0
+    while h.proc_cpu_ticks(target.pid) <= before:
+        state = h.proc_state(target.pid)
+        testcase.assertNotIn(state, ("t", "T"), "%s: the target is left stopped" % what)
+        if time.monotonic() > deadline:
+            raise AssertionError("%s: the target makes no progress (state %s)" % (what, state))
+        time.sleep(0.02)
+    testcase.assertNotIn(h.proc_state(target.pid), ("t", "T"), what)
+    testcase.assertEqual(h.tracer_pid(target.pid), 0, "%s: the target is still traced" % what)
+    states = thread_states(target.pid)
+    testcase.assertFalse("t" in states or "T" in states, "%s: a thread is left stopped: %s" % (what, states))
+
+
+class StopSignals(unittest.TestCase):
+    def test_each_stop_signal_writes_a_complete_profile(self):
+        with tempfile.TemporaryDirectory() as tmp, h.start_target(PYTHON, "prod_busy.py") as target:
+            for signo in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+                with self.subTest(signal=signo.name):
+                    out = os.path.join(tmp, "%s.prof" % signo.name)
+                    proc = start_pyattach(["-p", target.pid, "-o", out])  # no -d: until a signal
+                    time.sleep(SETTLE)
+                    sent = time.monotonic()
+                    proc.send_signal(signo)
+                    result = finish(proc)
+                    self.assertLess(time.monotonic() - sent, 2.0, "slow to stop after %s" % signo.name)
+                    self.assertEqual(result.rc, 0, result.stderr)
+                    functions, stats = load_functions(out)
+                    self.assertIn("busy_leaf", functions)
+                    self.assertIn("busy_outer", functions)
+                    self.assertGreater(stats.total_tt, 0.5, "what was sampled before the signal")
+                    assert_running(self, target, signo.name)
+            self.assertEqual([n for n in os.listdir(tmp) if n.startswith(".")], [], "temporary files left")
+
+    def test_sigterm_mid_run_every_interpreter(self):
+        def check(label, python):
+            with tempfile.TemporaryDirectory() as tmp, h.start_target(python, "prod_busy.py") as target:
+                out = os.path.join(tmp, "out.prof")
+                proc = start_pyattach(["-p", target.pid, "-d", 60, "-o", out])
+                time.sleep(SETTLE)
+                proc.send_signal(signal.SIGTERM)
+                result = finish(proc, timeout=10)
+                self.assertEqual(result.rc, 0, result.stderr)
+                self.assertIn("busy_leaf", load_functions(out)[0])
+                self.assertEqual(os.listdir(tmp), ["out.prof"])
+                assert_running(self, target, label)
+        h.for_each_interpreter(self, check)
+
+    def test_second_sigint_exits_at_once_without_partial_file(self):
+        """Two SIGINTs, the second once the first was handled (while the profile is
+        being written): either the run finished first (exit 0, new complete file) or
+        it left at once (exit 130) and the path holds a complete profile: the previous
+        one, or the new one if the rename was done; never a partial file, never a
+        temporary file. The big profile of prod_wide.py makes the write long enough
+        for the second signal to land in it, which must happen at least once."""
+        outcomes = {0: 0, 130: 0}
+        interrupted = 0  # exits at 130 that left the previous profile in place
+        with tempfile.TemporaryDirectory() as tmp, h.start_target(PYTHON, "prod_wide.py") as target:
+            out = os.path.join(tmp, "out.prof")
+            first = h.run_pyattach(["-p", target.pid, "-d", 0.3, "-o", out])
+            self.assertEqual(first.rc, 0, first.stderr)
+            previous = open(out, "rb").read()
+            for attempt in range(20):
+                with self.subTest(attempt=attempt):
+                    proc = start_pyattach(["-p", target.pid, "-o", out])
+                    time.sleep(0.6)
+                    proc.send_signal(signal.SIGINT)
+                    while proc.poll() is None and signal_pending(proc.pid, signal.SIGINT):
+                        pass
+                    sent = time.monotonic()
+                    if proc.poll() is None:
+                        proc.send_signal(signal.SIGINT)
+                    result = finish(proc)
+                    self.assertLess(time.monotonic() - sent, 0.5, "the second SIGINT must end it at once")
+                    self.assertIn(result.rc, (0, 130), result.stderr)
+                    outcomes[result.rc] += 1
+                    self.assertEqual(os.listdir(tmp), ["out.prof"], "temporary or partial file left")
+                    data = open(out, "rb").read()
+                    # Loadable: the previous profile or a new complete one (the second
+                    # SIGINT may land just after the rename), never a torn one.
+                    self.assertIn("wide_function_number_0000_with_a_long_name", load_functions(out)[0])
+                    if result.rc == 130 and data == previous:
+                        interrupted += 1
+                    previous = data
+            assert_running(self, target, "after the SIGINTs")
+        self.assertGreater(interrupted, 0, "the second SIGINT never interrupted a run: %r" % outcomes)
+
+    def test_second_sigint_while_sampling_leaves_no_file(self):
+        """Two SIGINTs close together with no previous profile: no file at all, or a
+        complete one; never a temporary file."""
+        with tempfile.TemporaryDirectory() as tmp, h.start_target(PYTHON, "prod_busy.py") as target:
+            for attempt in range(5):
+                out = os.path.join(tmp, "run%d.prof" % attempt)
+                proc = start_pyattach(["-p", target.pid, "-o", out])
+                time.sleep(0.5)
+                proc.send_signal(signal.SIGINT)
+                proc.send_signal(signal.SIGINT)
+                result = finish(proc, timeout=5)
+                self.assertIn(result.rc, (0, 130), result.stderr)
+                if result.rc == 0:
+                    self.assertIn("busy_leaf", load_functions(out)[0])
+                else:
+                    self.assertFalse(os.path.exists(out))
+                self.assertEqual([n for n in os.listdir(tmp) if n.startswith(".")], [])
+            assert_running(self, target, "after the SIGINTs")
+
+
+class TargetExits(unittest.TestCase):
+    def test_target_exit_ends_the_run_promptly(self):
+        """The target leaves after ~1.5 s of a 60 s run (its parent, this test, does
+        not reap it at once: it is a zombie for a while, as under a busy parent)."""
+        with tempfile.TemporaryDirectory() as tmp, \
+                h.start_target(PYTHON, "prod_busy.py", "--exit-after", "1.5") as target:
+            out = os.path.join(tmp, "out.prof")
+            proc = start_pyattach(["-p", target.pid, "-d", 60, "-o", out])
+            exited = None
+            while proc.poll() is None:
+                if exited is None and h.proc_state(target.pid) in ("Z", "X"):
+                    exited = time.monotonic()
+                time.sleep(0.005)
+                if time.monotonic() > (exited or time.monotonic()) + 5:
+                    break
+            ended = time.monotonic()
+            result = finish(proc, timeout=5)
+            self.assertIsNotNone(exited, "the target never exited")
+            self.assertLess(ended - exited, 1.0, "the run must end within 1 s of the target's exit")
+            self.assertEqual(result.rc, 0, result.stderr)
+            self.assertRegex(result.stderr, r"pyattach: PID %d .*\(exited\)" % target.pid)
+            functions, stats = load_functions(out)
+            self.assertIn("busy_leaf", functions)
+            self.assertGreater(stats.total_tt, 0.8)
+            self.assertEqual(os.listdir(tmp), ["out.prof"])
+
+
+class Blocking(unittest.TestCase):
+    def test_blocking_run_gives_exact_stacks_and_resumes(self):
+        with tempfile.TemporaryDirectory() as tmp, \
+                h.start_target(PYTHON, "prod_busy.py", "--threads", "2") as target:
+            out = os.path.join(tmp, "out.prof")
+            result = h.run_pyattach(["-p", target.pid, "-d", 1, "--blocking", "-o", out])
+            self.assertEqual(result.rc, 0, result.stderr)
+            functions, stats = load_functions(out)
+            self.assertIn("busy_leaf", functions)
+            self.assertIn("spinner", functions)
+            summary = re.search(r"(\d+) samples, (\d+) with Python frames, \d+ idle, (\d+) failed", result.stderr)
+            self.assertIsNotNone(summary, result.stderr)
+            self.assertEqual(int(summary.group(3)), 0, "a stopped thread never gives a torn stack")
+            assert_running(self, target, "after a normal --blocking run")
+
+    def test_sigkill_of_blocking_pyattach_leaves_target_running(self):
+        rng = random.Random(int(os.environ.get("PYATTACH_SEED", "5")))
+        with tempfile.TemporaryDirectory() as tmp, \
+                h.start_target(PYTHON, "prod_busy.py", "--threads", "3") as target:
+            killed_while_stopped = 0
+            for attempt in range(20):
+                with self.subTest(attempt=attempt):
+                    proc = start_pyattach(["-p", target.pid, "-r", 1000, "--blocking",
+                                           "-o", os.path.join(tmp, "k%d.prof" % attempt)])
+                    time.sleep(rng.uniform(0.05, 0.6))
+                    if proc.poll() is not None:
+                        result = finish(proc)
+                        self.fail("pyattach --blocking ended early: rc %d %s" % (result.rc, result.stderr))
+                    # Kill right after seeing a thread stopped by it, when we can.
+                    seen = False
+                    spin_until = time.monotonic() + 0.2
+                    while not seen and time.monotonic() < spin_until:
+                        seen = "t" in thread_states(target.pid)
+                    proc.kill()
+                    proc.wait()
+                    proc.stdout.close()
+                    proc.stderr.close()
+                    killed_while_stopped += seen
+                    assert_running(self, target, "SIGKILL attempt %d" % attempt)
+        self.assertGreater(killed_while_stopped, 0, "never killed while a thread was stopped")
+
+    def test_sigterm_of_blocking_pyattach_writes_and_resumes(self):
+        with tempfile.TemporaryDirectory() as tmp, \
+                h.start_target(PYTHON, "prod_busy.py", "--threads", "2") as target:
+            for signo in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+                with self.subTest(signal=signo.name):
+                    out = os.path.join(tmp, "%s.prof" % signo.name)
+                    proc = start_pyattach(["-p", target.pid, "-r", 1000, "--blocking", "-o", out])
+                    time.sleep(SETTLE)
+                    proc.send_signal(signo)
+                    result = finish(proc)
+                    self.assertEqual(result.rc, 0, result.stderr)
+                    self.assertIn("busy_leaf", load_functions(out)[0])
+                    assert_running(self, target, signo.name)
+
+    def test_blocking_target_exit_mid_run(self):
+        with tempfile.TemporaryDirectory() as tmp, \
+                h.start_target(PYTHON, "prod_busy.py", "--exit-after", "1", "--threads", "2") as target:
+            out = os.path.join(tmp, "out.prof")
+            start = time.monotonic()
+            result = h.run_pyattach(["-p", target.pid, "-d", 30, "--blocking", "-o", out])
+            self.assertLess(time.monotonic() - start, 3.0)
+            self.assertEqual(result.rc, 0, result.stderr)
+            self.assertIn("busy_leaf", load_functions(out)[0])
+
+
+if __name__ == "__main__":
+    unittest.main()
