@@ -9,7 +9,6 @@
 #include "python_frames/linetable.h"
 #include "python_frames/pystring.h"
 
-#define CODE_READ_MAX 512 /* bytes of a PyCodeObject we ever need */
 
 struct py_code_cache {
     struct py_code_info **slots;
@@ -169,9 +168,8 @@ enum pa_status py_code_lookup(struct py_code_cache *cache, const struct py_runti
                               const struct py_code_info **out, struct pa_error *err)
 {
     const struct py_layout *l = &rt->layout;
-    uint8_t buf[CODE_READ_MAX];
-    size_t size = l->code_object.size > 0 && l->code_object.size < CODE_READ_MAX ? (size_t)l->code_object.size
-                                                                                 : CODE_READ_MAX;
+    uint8_t buf[PY_CODE_READ_MAX];
+    size_t size = py_layout_code_read_size(l);
     enum pa_status status = pa_read(reader, addr, buf, size, err);
     if (status != PA_OK)
         return status;

@@ -355,6 +355,9 @@ enum pa_status py_layout_from_debug_offsets(const uint8_t *buf, size_t len,
     read_name_fields(buf, &l);
     if ((st = derive_sizes(buf, &l, err)) != PA_OK)
         return st;
+    /* Offsets inside their sections can still lie beyond what the walker reads. */
+    if ((st = py_layout_check(&l, err)) != PA_OK)
+        return st;
     *layout = l;
     return PA_OK;
 }

@@ -5,7 +5,10 @@
 #ifndef PYATTACH_LAYOUT_H
 #define PYATTACH_LAYOUT_H
 
+#include <stddef.h>
 #include <stdint.h>
+
+#include "attach/error.h"
 
 #define PY_NO_FIELD (-1) /* the field does not exist in this version */
 
@@ -182,6 +185,21 @@ struct py_layout {
         int32_t ob_digit;  /* ob_digit (<= 3.11), long_value.ob_digit (>= 3.12) */
     } long_object;
 };
+
+/* The most the walker reads of one struct at a time; a layout whose fields lie
+ * further in is refused by py_layout_check (remote data never widens a read). */
+#define PY_THREAD_STATE_READ_MAX 1024
+#define PY_FRAME_READ_MAX 1024
+#define PY_CODE_READ_MAX 512
+
+/* How many bytes of a thread state / code object the walker reads under this layout. */
+size_t py_layout_thread_state_read_size(const struct py_layout *layout);
+size_t py_layout_code_read_size(const struct py_layout *layout);
+
+/* Checks that every field the walker uses lies inside what it reads (the frame head,
+ * the thread state and code object read sizes above). The built-in tables pass by
+ * construction; a layout taken from the target's memory must pass before use. */
+enum pa_status py_layout_check(const struct py_layout *layout, struct pa_error *err);
 
 /* Owner value of frames that belong to the C stack (entry/shim frames, >= 3.12). */
 #define PY_FRAME_OWNED_BY_CSTACK 3

@@ -14,7 +14,6 @@
 #include <string.h>
 
 #define LOCALS_HASHED 8 /* fast locals looked at per frame */
-#define FRAME_READ_MAX 1024
 
 static uint64_t field_u64(const uint8_t *buf, int32_t offset)
 {
@@ -78,7 +77,7 @@ static enum pa_status read_frame(const struct py_walker *w, uint64_t addr, uint8
     size_t with_locals = (size_t)l->interpreter_frame.localsplus + 8 * LOCALS_HASHED;
     if (with_locals < base)
         with_locals = base;
-    if (with_locals <= FRAME_READ_MAX && pa_read(w->reader, addr, buf, with_locals, NULL) == PA_OK) {
+    if (with_locals <= PY_FRAME_READ_MAX && pa_read(w->reader, addr, buf, with_locals, NULL) == PA_OK) {
         *have = with_locals;
         return PA_OK;
     }
@@ -104,13 +103,13 @@ enum pa_status py_walk_stack(const struct py_walker *w, uint64_t frame_addr, str
     const struct py_layout *l = &w->runtime->layout;
     stack->depth = 0;
     stack->incomplete = false;
-    if (l->interpreter_frame.size <= 0 || l->interpreter_frame.size > FRAME_READ_MAX)
+    if (l->interpreter_frame.size <= 0 || l->interpreter_frame.size > PY_FRAME_READ_MAX)
         return pa_fail(err, PA_E_CORRUPT, "frame size %d out of range", (int)l->interpreter_frame.size);
 
     /* Brent's cycle check: remember one address, move it every power of two steps. */
     uint64_t saved = 0;
     size_t steps = 0, power = 1;
-    uint8_t buf[FRAME_READ_MAX];
+    uint8_t buf[PY_FRAME_READ_MAX];
     while (frame_addr != 0) {
         if (frame_addr == saved) {
             stack->incomplete = true;

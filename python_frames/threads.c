@@ -3,7 +3,6 @@
 
 #include <string.h>
 
-#define TSTATE_READ_MAX 1024
 
 static uint64_t field_u64(const uint8_t *buf, int32_t offset)
 {
@@ -86,9 +85,7 @@ static enum pa_status add_threads_of(const struct py_walker *w, uint64_t interp,
     enum pa_status status =
         pa_read_u64(w->reader, interp + (uint64_t)l->interpreter_state.threads_head, &tstate_addr, err);
     uint64_t holder = gil_holder(w, interp);
-    size_t size = l->thread_state.size > 0 && l->thread_state.size < TSTATE_READ_MAX
-                      ? (size_t)l->thread_state.size
-                      : TSTATE_READ_MAX;
+    size_t size = py_layout_thread_state_read_size(l);
     size_t first = *count;
     while (status == PA_OK && tstate_addr != 0) {
         if (*count == max)
@@ -97,7 +94,7 @@ static enum pa_status add_threads_of(const struct py_walker *w, uint64_t interp,
             if (threads[i].tstate_addr == tstate_addr)
                 return pa_fail(err, PA_E_CORRUPT, "thread state list loops at 0x%llx",
                                (unsigned long long)tstate_addr);
-        uint8_t tstate[TSTATE_READ_MAX];
+        uint8_t tstate[PY_THREAD_STATE_READ_MAX];
         status = pa_read(w->reader, tstate_addr, tstate, size, err);
         if (status != PA_OK)
             break;
@@ -134,10 +131,8 @@ enum pa_status py_list_threads(const struct py_walker *w, struct py_thread *thre
 enum pa_status py_thread_reread_frame(const struct py_walker *w, struct py_thread *t, struct pa_error *err)
 {
     const struct py_layout *l = &w->runtime->layout;
-    size_t size = l->thread_state.size > 0 && l->thread_state.size < TSTATE_READ_MAX
-                      ? (size_t)l->thread_state.size
-                      : TSTATE_READ_MAX;
-    uint8_t tstate[TSTATE_READ_MAX];
+    size_t size = py_layout_thread_state_read_size(l);
+    uint8_t tstate[PY_THREAD_STATE_READ_MAX];
     enum pa_status status = pa_read(w->reader, t->tstate_addr, tstate, size, err);
     if (status == PA_OK)
         t->frame_addr = current_frame(w, tstate);
