@@ -5,6 +5,7 @@
 #   prod_busy.py                  spin forever
 #   prod_busy.py --exit-after S   spin, then leave by itself after S seconds
 #   prod_busy.py --rate S         spin for S seconds, print "RATE <iterations/s>", exit
+#                 [--warmup W]    (after spinning W seconds first, not counted)
 #   prod_busy.py --threads N      N extra spinning threads (for --blocking)
 #
 # Prints `READY {"pid": ...}` first. Runs on CPython 3.6-3.13 (no newer syntax).
@@ -47,6 +48,7 @@ def main():
     sys.stdout.write("READY %s\n" % json.dumps({"pid": os.getpid()}))
     sys.stdout.flush()
     if rate_window is not None:
+        busy_outer(time.monotonic() + option("--warmup", 0))
         start = time.monotonic()
         count = busy_outer(start + rate_window)
         sys.stdout.write("RATE %.3f\n" % (count / (time.monotonic() - start)))
