@@ -5,9 +5,11 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 /* Reads a whole small /proc file into buf (NUL-terminated); returns its length or -1. */
@@ -55,10 +57,20 @@ enum pa_status pa_process_open(pid_t pid, struct pa_process *proc, struct pa_err
 {
     memset(proc, 0, sizeof *proc);
     proc->pid = pid;
+    proc->pidfd = -1;
     if (pid <= 0)
         return pa_fail(err, PA_E_USAGE, "invalid PID %d", (int)pid);
     if (!read_start_time(pid, &proc->start_time))
         return pa_fail(err, PA_E_NO_PROCESS, "no process with PID %d", (int)pid);
+    /* The pidfd names this process, not the number: it stays valid (and reports the
+     * exit) even if the PID is reused. Its start time is checked again after opening,
+     * in case the PID changed hands in between. */
+    proc->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    unsigned long long again;
+    if (!read_start_time(pid, &again) || again != proc->start_time) {
+        pa_process_close(proc);
+        return pa_fail(err, PA_E_NO_PROCESS, "no process with PID %d", (int)pid);
+    }
 
     char path[64];
     snprintf(path, sizeof path, "/proc/%d/cmdline", (int)pid);
@@ -69,7 +81,9 @@ enum pa_status pa_process_open(pid_t pid, struct pa_process *proc, struct pa_err
     snprintf(path, sizeof path, "/proc/%d/exe", (int)pid);
     ssize_t len = readlink(path, proc->exe, sizeof proc->exe - 1);
     if (len < 0) {
-        if (errno == ENOENT)
+        int error = errno;
+        pa_process_close(proc);
+        if (error == ENOENT)
             return pa_fail(err, PA_E_NO_PROCESS, "PID %d is a kernel thread or has exited", (int)pid);
         return pa_fail(err, PA_E_PERMISSION,
                        "permission denied inspecting PID %d: run as root or with CAP_SYS_PTRACE "
@@ -84,8 +98,20 @@ enum pa_status pa_process_open(pid_t pid, struct pa_process *proc, struct pa_err
     return PA_OK;
 }
 
+void pa_process_close(struct pa_process *proc)
+{
+    if (proc->pidfd >= 0)
+        close(proc->pidfd);
+    proc->pidfd = -1;
+}
+
 bool pa_process_alive(const struct pa_process *proc)
 {
+    if (proc->pidfd >= 0) {
+        /* Readable once the process has exited (a zombie included). */
+        struct pollfd pfd = {.fd = proc->pidfd, .events = POLLIN};
+        return poll(&pfd, 1, 0) == 0;
+    }
     unsigned long long start_time;
     if (!read_start_time(proc->pid, &start_time) || start_time != proc->start_time)
         return false;

@@ -13,6 +13,7 @@
 struct pa_process {
     pid_t pid;
     unsigned long long start_time; /* /proc/PID/stat field 22, clock ticks after boot */
+    int pidfd;                     /* pidfd_open's handle on this very process; -1 if unavailable */
     char command[512];             /* the command line, arguments joined by spaces */
     char exe[PATH_MAX];            /* readlink of /proc/PID/exe, as the target sees it */
 };
@@ -20,7 +21,10 @@ struct pa_process {
 /* Validates the PID and fills *proc. PA_E_NO_PROCESS if it does not exist. */
 enum pa_status pa_process_open(pid_t pid, struct pa_process *proc, struct pa_error *err);
 
-/* Whether the PID still names the same process (exists, same start time). */
+void pa_process_close(struct pa_process *proc);
+
+/* Whether the process is still running (not exited, not a zombie). With a pidfd this
+ * is one poll and immune to PID reuse; without, the start time is compared. */
 bool pa_process_alive(const struct pa_process *proc);
 
 /* The host path of a file the target sees as `path`: through /proc/PID/root, so a

@@ -57,6 +57,7 @@ enum pa_status pa_target_open(pid_t pid, struct pa_target *target, struct pa_err
 
 void pa_target_close(struct pa_target *target)
 {
+    pa_process_close(&target->process);
     pa_maps_free(&target->maps);
     pa_remote_memory_close(&target->memory);
 }

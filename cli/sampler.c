@@ -445,6 +445,7 @@ static bool worth_trying(struct pa_sampler *s, pid_t pid)
     struct pa_process proc;
     if (pa_process_open(pid, &proc, NULL) != PA_OK)
         return false;
+    pa_process_close(&proc); /* only its start time is needed */
     for (size_t i = 0; i < s->rejected_count; i++) {
         struct pa_rejected *r = &s->rejected[i];
         if (r->pid == pid && r->start_time == proc.start_time)
