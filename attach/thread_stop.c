@@ -106,12 +106,12 @@ static enum pa_status seize_failed(const struct pa_thread_stopper *s, pid_t tid,
     if (tracer > 0)
         return pa_fail(err, PA_E_PERMISSION,
                        "cannot ptrace thread %d of process %d: process %ld (a debugger?) already traces it; "
-                       "--native needs to stop threads briefly with ptrace",
+                       "--native and --blocking stop threads briefly with ptrace",
                        (int)tid, (int)s->pid, tracer);
     int scope = ptrace_scope();
     return pa_fail(err, PA_E_PERMISSION,
-                   "cannot ptrace thread %d of process %d: Operation not permitted. --native stops threads "
-                   "briefly with ptrace, which needs CAP_SYS_PTRACE (run as root, or docker --cap-add "
+                   "cannot ptrace thread %d of process %d: Operation not permitted. --native and --blocking "
+                   "stop threads briefly with ptrace, which needs CAP_SYS_PTRACE (run as root, or docker --cap-add "
                    "SYS_PTRACE) or the target's user with kernel.yama.ptrace_scope <= 1 (it is %d%s; "
                    "1 also requires pyattach to be the target's ancestor, e.g. `pyattach record -- CMD`)",
                    (int)tid, (int)s->pid, scope, scope < 0 ? ", unknown: no Yama" : "");
