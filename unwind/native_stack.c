@@ -5,6 +5,16 @@
  * and the module's .eh_frame_hdr). libunwind's cache keeps the per-IP unwind rules across
  * samples and threads, so a warm unwind mostly reads the stack.
  *
+ * The vDSO is the exception: _UPT_find_proc_info opens each module's file by the name
+ * in /proc/PID/maps, and "[vdso]" is no file. Stopped in clock_gettime (a thread that
+ * polls time.perf_counter() is, a third of the time), libunwind then found no unwind
+ * info for the innermost frame, guessed with frame pointers and produced garbage or
+ * stopped, so the eval loop was never reached. For IPs in the vDSO we search its
+ * .eh_frame_hdr table where the kernel mapped it, in the target's memory (vdso_table.h),
+ * with libunwind's own remote-table search. (Unwinding with libdw instead, which reads
+ * [vdso] from memory as eu-stack does, would have meant a second unwinder without
+ * libunwind's per-IP rule cache, for one small module.)
+ *
  * libunwind passes each accessor an opaque argument, ours for the cursor's own reads,
  * but _UPT_find_proc_info calls back access_mem with *its* argument (the _UPT state)
  * while searching .eh_frame_hdr. So the accessors find the unwinder being run through
@@ -16,6 +26,14 @@
 #include <string.h>
 #include <sys/ptrace.h>
 #include <sys/user.h>
+
+#include "unwind/vdso_table.h"
+
+/* Not declared in libunwind's public headers, but exported by libunwind-ARCH.so: it is
+ * what libunwind-ptrace's own _UPT_find_proc_info calls for every module (libunwind
+ * 0.99 to 1.8), so it stays as long as libunwind-ptrace works. */
+extern int UNW_OBJ(dwarf_search_unwind_table)(unw_addr_space_t as, unw_word_t ip, unw_dyn_info_t *di,
+                                              unw_proc_info_t *pi, int need_unwind_info, void *arg);
 
 #define PAGE 4096u
 #define CACHED_PAGES 8
@@ -31,6 +49,7 @@ struct pa_native_unwinder {
     unw_addr_space_t as;
     void *upt;                  /* _UPT state for _UPT_find_proc_info (pid's maps, ELF cache) */
     struct pa_reader *reader;
+    struct pa_vdso_table vdso;
     /* per unwind: */
     pid_t tid;
     void *thread_upt;           /* only where we cannot read registers ourselves */
@@ -118,7 +137,18 @@ static int access_fpreg(unw_addr_space_t as, unw_regnum_t reg, unw_fpreg_t *val,
 
 static int find_proc_info(unw_addr_space_t as, unw_word_t ip, unw_proc_info_t *pi, int need, void *arg)
 {
-    return _UPT_find_proc_info(as, ip, pi, need, ((struct pa_native_unwinder *)arg)->upt);
+    struct pa_native_unwinder *u = arg;
+    if (u->vdso.found && ip >= u->vdso.start && ip < u->vdso.end) {
+        /* Entries are (initial location, FDE address), each relative to the header. */
+        unw_dyn_info_t di = {.start_ip = u->vdso.start,
+                             .end_ip = u->vdso.end,
+                             .format = UNW_INFO_FORMAT_REMOTE_TABLE,
+                             .u.rti = {.segbase = u->vdso.eh_frame_hdr,
+                                       .table_len = u->vdso.fde_count * 8 / sizeof(unw_word_t),
+                                       .table_data = u->vdso.table}};
+        return UNW_OBJ(dwarf_search_unwind_table)(as, ip, &di, pi, need, arg);
+    }
+    return _UPT_find_proc_info(as, ip, pi, need, u->upt);
 }
 
 static void put_unwind_info(unw_addr_space_t as, unw_proc_info_t *pi, void *arg)
@@ -171,6 +201,7 @@ enum pa_status pa_native_unwinder_new(pid_t pid, struct pa_reader *reader, struc
     /* PER_THREAD (our one sampling thread), not GLOBAL: the global cache takes a lock
      * that masks signals, two sigprocmask calls per access, most of an unwind's time. */
     unw_set_caching_policy(u->as, UNW_CACHE_PER_THREAD);
+    pa_vdso_table_find(pid, reader, &u->vdso);
     unw_set_cache_size(u->as, UNWIND_CACHE_SIZE, 0);
     *out = u;
     return PA_OK;
@@ -229,7 +260,9 @@ enum pa_status pa_native_unwind(struct pa_native_unwinder *u, pid_t tid, struct 
         if (unw_get_reg(&cursor, UNW_REG_IP, &ip) < 0 || ip == 0)
             break;
         unw_get_reg(&cursor, UNW_REG_SP, &sp);
-        out[(*count)++] = (struct pa_native_pc){.pc = ip, .sp = sp, .activation = activation};
+        if (*count > 0)
+            out[*count - 1].cfa = sp; /* the caller's SP is the callee's CFA */
+        out[(*count)++] = (struct pa_native_pc){.pc = ip, .sp = sp, .cfa = sp, .activation = activation};
         /* The frame a signal interrupted resumes at its pc; every other one at a return address. */
         activation = unw_is_signal_frame(&cursor) > 0;
         rc = unw_step(&cursor);

@@ -15,7 +15,10 @@
 
 struct pa_native_pc {
     uint64_t pc;       /* the frame's instruction pointer (a return address unless activation) */
-    uint64_t sp;       /* its stack pointer: tells calls apart across samples */
+    uint64_t sp;       /* its stack pointer */
+    uint64_t cfa;      /* its canonical frame address (the caller's SP; its own SP for the
+                          outermost frame): fixed for one activation, so it tells calls apart
+                          across samples where the SP of the innermost frame moves */
     bool activation;   /* the innermost frame, or one interrupted by a signal: look up pc, not pc - 1 */
 };
 

@@ -165,7 +165,8 @@ static const struct module_name *module_name(struct pa_symbolizer *s, const char
     const char *slash = strrchr(path, '/');
     struct module_name *m = &s->modules[s->module_count];
     m->path = strdup(path);
-    m->base = strdup(slash ? slash + 1 : path);
+    /* libdwfl reports the vDSO, read from the target's memory, as "[vdso: PID]". */
+    m->base = strdup(strncmp(path, "[vdso", 5) == 0 ? "[vdso]" : slash ? slash + 1 : path);
     m->interpreter = false;
     for (size_t i = 0; i < s->path_count; i++)
         m->interpreter |= strcmp(s->interpreter_paths[i], path) == 0;
@@ -176,6 +177,20 @@ static const struct module_name *module_name(struct pa_symbolizer *s, const char
     }
     s->module_count++;
     return m;
+}
+
+/* The start of the FDE in .eh_frame that covers addr; 0 if none does. */
+static uint64_t fde_start(Dwfl_Module *mod, uint64_t addr)
+{
+    Dwarf_Addr bias = 0;
+    Dwarf_CFI *cfi = dwfl_module_eh_cfi(mod, &bias);
+    Dwarf_Frame *frame = NULL;
+    if (cfi == NULL || dwarf_cfi_addrframe(cfi, addr - bias, &frame) != 0)
+        return 0;
+    Dwarf_Addr start = 0, end = 0;
+    dwarf_frame_info(frame, &start, &end, NULL);
+    free(frame);
+    return start ? start + bias : 0;
 }
 
 static void describe(struct pa_symbolizer *s, Dwfl_Module *mod, uint64_t addr, struct pa_native_symbol *out)
@@ -193,9 +208,13 @@ static void describe(struct pa_symbolizer *s, Dwfl_Module *mod, uint64_t addr, s
     if (name != NULL && *name != '\0' && (sym.st_size == 0 || offset < sym.st_size)) {
         /* .dynsym names may carry their version ("__libc_start_main@@GLIBC_2.34"). */
         out->function = strndup(name, strcspn(name, "@"));
+        out->start = addr - offset;
     } else {
+        /* Named by where the function starts, so all its PCs are one function: the
+         * vDSO's static helpers, a stripped python's static functions. */
+        out->start = fde_start(mod, addr);
         char hex[32];
-        snprintf(hex, sizeof hex, "0x%" PRIx64, (uint64_t)(addr - low));
+        snprintf(hex, sizeof hex, "0x%" PRIx64, (uint64_t)((out->start ? out->start : addr) - low));
         out->function = strdup(hex);
     }
     if (!s->lines)

@@ -12,8 +12,10 @@
 #include "attach/error.h"
 
 struct pa_native_symbol {
-    const char *module;      /* base name of the mapped file ("libc.so.6"); "~" if in no known module */
-    const char *function;    /* symbol name; "0x1a2b" (offset in the module) if none covers the PC */
+    const char *module;      /* base name of the mapped file ("libc.so.6"), "[vdso]"; "~" if in no known module */
+    const char *function;    /* symbol name; if none covers the PC "0x1a2b", the offset in the module
+                                of the function's start (from its FDE), or of the PC without one */
+    uint64_t start;          /* the function's start address; 0 if unknown */
     const char *source_file; /* from DWARF, or NULL */
     int source_line;         /* 0 if unknown */
     bool interpreter;        /* the module is the interpreter's own ELF (libpython / the python binary) */
