@@ -36,7 +36,9 @@ static void native(struct scenario *s, const char *spec)
     sym->module = strncmp(spec, "py:", 3) == 0 ? modules[0] : strncmp(spec, "ext:", 4) == 0 ? modules[1] : modules[2];
     sym->interpreter = strncmp(spec, "py:", 3) == 0;
     sym->function = colon + 1;
-    s->pcs[s->native] = (struct pa_native_pc){.pc = 0x1000 + s->native, .sp = 0x7ff000 + 64 * s->native};
+    s->pcs[s->native] = (struct pa_native_pc){
+        .pc = 0x1000 + s->native, .sp = 0x7ff000 + 64 * s->native, .cfa = 0x7ff000 + 64 * (s->native + 1)};
+    sym->start = 0x1000 + 0x100 * s->native;
     s->names[s->native] = sym;
     s->native++;
 }
@@ -127,8 +129,7 @@ static void one_frame_per_eval_loop(void **state)
     python(s, "*level1");
     python(s, "*<module>");
     merge(s, false, false);
-    expect(s, "spin@native_ext.so level3 level2 call_python@native_ext.so level1 <module> "
-              "__libc_start_main@libc.so.6");
+    expect(s, "spin@native_ext.so level3 level2 call_python@native_ext.so level1 <module>");
     assert_false(s->result.incomplete);
     assert_int_equal(s->result.eval_frames, 4);
 }
@@ -247,6 +248,79 @@ static void depth_cap(void **state)
     assert_true(s->result.incomplete);
 }
 
+/* ---- process and thread start frames: plumbing at the outer end only ---- */
+
+static void start_frames_dropped_outermost(void **state)
+{
+    struct scenario *s = *state;
+    native(s, "libc:clone"); /* os.fork() -> clone: a call, not the thread's start */
+    native(s, "py:_PyEval_EvalFrameDefault");
+    native(s, "py:thread_run");
+    native(s, "libc:start_thread");
+    native(s, "libc:clone3");
+    python(s, "worker");
+    python(s, "*_bootstrap");
+    merge(s, false, false);
+    expect(s, "clone@libc.so.6 worker _bootstrap");
+    assert_false(s->result.incomplete);
+}
+
+static void start_frames_and_unplaced_frames(void **state)
+{
+    struct scenario *s = *state;
+    native(s, "libc:__libc_start_call_main");
+    native(s, "libc:__libc_start_main");
+    native(s, "py:_start");
+    python(s, "*<module>");
+    merge(s, false, true);
+    /* The unwind missed the eval loop: still rooted at <module>, like a complete sample. */
+    expect(s, "<module>");
+    assert_true(s->result.incomplete);
+}
+
+static void native_all_keeps_start_frames(void **state)
+{
+    struct scenario *s = *state;
+    native(s, "py:_PyEval_EvalFrameDefault");
+    native(s, "libc:__libc_start_call_main");
+    native(s, "libc:__libc_start_main");
+    python(s, "*<module>");
+    merge(s, true, false);
+    expect(s, "<module> __libc_start_call_main@libc.so.6 __libc_start_main@libc.so.6");
+}
+
+/* ---- native call ids ---- */
+
+static uint64_t leaf_id(struct scenario *s)
+{
+    merge(s, false, false);
+    return s->out[0].call_id;
+}
+
+/* The innermost frame's SP moves within one activation; its CFA does not. A new CFA or
+ * a new instruction in the calling Python frame is a new call. */
+static void native_call_ids(void **state)
+{
+    struct scenario *s = *state;
+    native(s, "libc:clock_gettime");
+    native(s, "py:_PyEval_EvalFrameDefault");
+    python(s, "*spin");
+    uint64_t first = leaf_id(s);
+    assert_int_not_equal(first, 0);
+    s->pcs[0].sp -= 16;
+    s->pcs[0].pc += 4;
+    assert_int_equal(leaf_id(s), first);
+    s->pcs[0].cfa += 32;
+    assert_int_not_equal(leaf_id(s), first);
+    s->pcs[0].cfa -= 32;
+    s->python->frames[0].instr_offset += 2;
+    assert_int_not_equal(leaf_id(s), first);
+    s->python->frames[0].instr_offset -= 2;
+    assert_int_equal(leaf_id(s), first);
+    s->syms[0].start += 0x40; /* another function at the same CFA */
+    assert_int_not_equal(leaf_id(s), first);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -258,6 +332,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(eval_frame_without_python, setup, teardown),
         cmocka_unit_test_setup_teardown(no_native_frames, setup, teardown),
         cmocka_unit_test_setup_teardown(depth_cap, setup, teardown),
+        cmocka_unit_test_setup_teardown(start_frames_dropped_outermost, setup, teardown),
+        cmocka_unit_test_setup_teardown(start_frames_and_unplaced_frames, setup, teardown),
+        cmocka_unit_test_setup_teardown(native_all_keeps_start_frames, setup, teardown),
+        cmocka_unit_test_setup_teardown(native_call_ids, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
