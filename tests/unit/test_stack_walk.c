@@ -561,6 +561,8 @@ static void scenario_torn(struct run *r)
         if (st != PA_OK) {
             CHECK(r, st == PA_E_READ, "torn read %llu: status %d (%s)", (unsigned long long)n, (int)st,
                   r->err.message);
+            CHECK(r, depth == 0, "torn read %llu: failed after %zu frames instead of returning them",
+                  (unsigned long long)n, depth);
             saw_error = 1;
         } else if (depth < 5) {
             CHECK(r, incomplete, "torn read %llu cut the stack to %zu frames without marking it incomplete",
@@ -577,6 +579,12 @@ static void scenario_torn(struct run *r)
 
     /* The innermost frame itself unreadable: an error, not a stack. */
     CHECK(r, walk(r, 0x10) == PA_E_READ && r->stack->depth == 0, "an unreadable first frame did not fail");
+    /* A caller gone (unmapped, beyond what one torn read does): the frames before it. */
+    synth_frame_set_previous(&r->p, frames[2], 0xdead00000000ull);
+    CHECK_STATUS(r, walk(r, leaf), PA_OK, "walk with an unmapped caller");
+    CHECK(r, r->stack->depth == 3 && r->stack->incomplete, "an unmapped 4th frame: depth %zu incomplete %d",
+          r->stack->depth, r->stack->incomplete);
+    synth_frame_set_previous(&r->p, frames[2], frames[3]);
 
     /* Listing threads with every one of its reads torn in turn. */
     before = r->p.reader.reads;
@@ -761,7 +769,10 @@ static void scenario_bad_instr(struct run *r)
             CHECK(r, r->stack->frames[0].line > 0, "f_lasti %d: line %d", bad[i], r->stack->frames[0].line);
         }
     } else {
-        const uint64_t bad[] = {0, 1, codes[0] - 100000, UINT64_MAX, codes[0] + (1ull << 40), 0x8000000000000000ull};
+        /* The last one is 4 GiB past a real instruction: cut to 32 bits it would look fine. */
+        uint64_t start = codes[0] + (uint64_t)l->code_object.code_adaptive;
+        const uint64_t bad[] = {0, 1, codes[0] - 100000, UINT64_MAX, codes[0] + (1ull << 40), 0x8000000000000000ull,
+                                start + (1ull << 32) + (uint64_t)chain5[0].instr};
         for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
             fake_memory_put_u64(&r->p.memory, at, bad[i]);
             CHECK_STATUS(r, walk(r, leaf), PA_OK, "walk with a bad instruction pointer");
