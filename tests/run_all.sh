@@ -23,8 +23,17 @@ failed=()
 run_tree build -DCMAKE_BUILD_TYPE=RelWithDebInfo || failed+=(build)
 run_tree build-asan -DCMAKE_BUILD_TYPE=Debug -DPYATTACH_SANITIZE=ON || failed+=(build-asan)
 
+# The frame walker against random and mutated address spaces, for a fixed budget
+# (longer by hand: tests/fuzz/run_fuzz.sh 3600). Both corpus modes: any layout, and
+# layouts re-read from a corrupted 3.13 _Py_DebugOffsets.
+fuzz_seconds="${PYATTACH_FUZZ_SECONDS:-30}"
+echo "=== fuzz: ${fuzz_seconds} s per mode ==="
+"$src/tests/fuzz/run_fuzz.sh" "$fuzz_seconds" || failed+=(fuzz)
+PYATTACH_FUZZ_DEBUG_OFFSETS=1 PYATTACH_FUZZ_BUILD_DIR="$src/build-fuzz-offsets" \
+    "$src/tests/fuzz/run_fuzz.sh" "$fuzz_seconds" || failed+=(fuzz-debug-offsets)
+
 if ((${#failed[@]})); then
     echo "FAILED in: ${failed[*]}" >&2
     exit 1
 fi
-echo "all tests passed in build/ and build-asan/"
+echo "all tests passed in build/ and build-asan/, fuzzing found nothing"
