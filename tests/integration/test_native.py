@@ -2,10 +2,15 @@
 # interpreter's own headers (tests/native_ext) must show up as Python -> C -> Python,
 # in order, with the right names, in `dump --native` and in a .prof loaded by pstats;
 # sqlite3/hashlib time must land in their C libraries under the calling Python
-# function; and a SIGKILLed pyattach must never leave the target stopped.
+# function; and a SIGKILLed pyattach must never leave the target stopped. On every
+# interpreter, with --native and with --native --blocking: fewer than 2 % failed
+# samples on a loop that lives in clock_gettime (the vDSO) and on the C extension,
+# one root per process in the .prof, native frames with ncalls > 0, and vDSO frames
+# named "[vdso]" (__vdso_clock_gettime, called by libc's clock_gettime).
 import json
 import os
 import pstats
+import re
 import signal
 import subprocess
 import sys
@@ -21,6 +26,29 @@ import build  # noqa: E402  (tests/native_ext/build.py)
 
 NATIVE_TARGET = os.path.join(NATIVE_EXT, "native_target.py")
 LIB_TARGET = os.path.join(NATIVE_EXT, "lib_target.py")
+CLOCK_TARGET = os.path.join(NATIVE_EXT, "clock_target.py")
+MAX_FAILED_SHARE = 0.02
+SUMMARY = re.compile(r"(\d+) samples, (\d+) with Python frames, (\d+) idle, (\d+) failed")
+
+
+def failed_share(testcase, label, stderr):
+    """failed / samples from pyattach's summary line, which must be there."""
+    m = SUMMARY.search(stderr)
+    testcase.assertIsNotNone(m, "%s: no summary line in %r" % (label, stderr))
+    samples, failed = int(m.group(1)), int(m.group(4))
+    testcase.assertGreaterEqual(samples, 10, "%s: too few samples to judge: %r" % (label, stderr))
+    return failed / float(samples)
+
+
+def check_profile_shape(testcase, label, stats, root_name):
+    """One root (the <module> of the target); every native frame called at least once."""
+    roots = [k for k, v in stats.items() if not v[4]]
+    testcase.assertEqual([k[2] for k in roots], [root_name],
+                         "%s: roots %r (want one, %s)" % (label, roots, root_name))
+    native = [k for k in stats if k[1] == 0 and k[0] != "~"]
+    testcase.assertTrue(native, "%s: no native frames in %r" % (label, sorted(stats)))
+    for k in native:
+        testcase.assertGreater(stats[k][1], 0, "%s: ncalls of native %r is %r" % (label, k, stats[k][:2]))
 
 # Innermost first, from the hot C loop out to the module: (function, file) where file
 # None stands for the extension's shared object.
@@ -101,6 +129,8 @@ class PythonCPythonTest(NativeTargetMixin, unittest.TestCase):
             keys.append(found[0])
             if file == ext_name:
                 self.assertEqual(found[0][1], 0, found[0])  # native: line 0, like cProfile's built-ins
+        self.assertLess(failed_share(self, label, result.stderr), MAX_FAILED_SHARE, result.stderr)
+        check_profile_shape(self, label, stats, "<module>")
         hot = stats[keys[0]]
         total = sum(s[2] for s in stats.values())
         self.assertGreater(hot[2], 0.5 * total, "%s: the hot C loop has %.3f of %.3f s tottime" %
@@ -110,6 +140,64 @@ class PythonCPythonTest(NativeTargetMixin, unittest.TestCase):
 
     def test_pstats_every_interpreter(self):
         h.for_each_interpreter(self, self.check_pstats)
+
+
+class VdsoTest(NativeTargetMixin, unittest.TestCase):
+    """A thread stopped inside clock_gettime is unwound through the vDSO into the eval loop."""
+
+    def check_vdso_frames(self, label, keys):
+        vdso = [k for k in keys if k[0].startswith("[vdso")]
+        self.assertTrue(vdso, "%s: no vDSO frame in %r" % (label, sorted(keys)))
+        for k in vdso:
+            self.assertEqual(k[0], "[vdso]", "%s: %r" % (label, k))
+            # Named by symbol, or by a function start inside the vDSO's few pages.
+            self.assertTrue(k[2].startswith("__vdso_") or int(k[2], 16) < 0x10000, "%s: %r" % (label, k))
+        self.assertIn(("[vdso]", 0, "__vdso_clock_gettime"), vdso, label)
+
+    def check_clock_loop(self, label, python):
+        target = self.start(python, CLOCK_TARGET)
+        with tempfile.TemporaryDirectory() as directory:
+            out = os.path.join(directory, "x.prof")
+            result = h.run_pyattach(["-p", target.pid, "-d", "2", "--native", "-o", out])
+            self.assertEqual(result.rc, 0, result.stderr)
+            self.assertLess(failed_share(self, label, result.stderr), MAX_FAILED_SHARE, result.stderr)
+            stats = pstats.Stats(out).stats
+        check_profile_shape(self, label, stats, "<module>")
+        self.check_vdso_frames(label, stats)
+        gettime = [k for k in stats if k[2] == "__vdso_clock_gettime"][0]
+        callers = stats[gettime][4]
+        self.assertIn(("libc.so.6", 0, "clock_gettime"), callers, "%s: %r" % (label, callers))
+        # Nothing but real frames: no address-named frame outside the vDSO (garbage
+        # from a failed unwind looked like ld-linux-x86-64.so.2:0(0xf259688207)).
+        for k in stats:
+            if k[1] == 0 and k[0] != "[vdso]":
+                self.assertFalse(k[2].startswith("0x"), "%s: %r" % (label, k))
+        # clock_gettime is called from poll() (C functions of the interpreter between
+        # them are plumbing), and poll() from a, b and c.
+        poll = [k for k in stats if k[2] == "poll" and k[0] == CLOCK_TARGET]
+        self.assertEqual(len(poll), 1, sorted(stats))
+        self.assertIn(poll[0], stats[("libc.so.6", 0, "clock_gettime")][4], label)
+        self.assertEqual(sorted(k[2] for k in stats[poll[0]][4]), ["a", "b", "c"], label)
+
+    def test_clock_loop_every_interpreter(self):
+        h.for_each_interpreter(self, self.check_clock_loop)
+
+    def check_blocking(self, label, python):
+        target = self.start(python, CLOCK_TARGET)
+        with tempfile.TemporaryDirectory() as directory:
+            out = os.path.join(directory, "x.folded")
+            result = h.run_pyattach(["-p", target.pid, "-d", "1.5", "--native", "--blocking", "-o", out])
+            self.assertEqual(result.rc, 0, result.stderr)
+            self.assertLess(failed_share(self, label, result.stderr), MAX_FAILED_SHARE, result.stderr)
+            with open(out) as f:
+                stacks = [line.rsplit(" ", 1)[0].split(";") for line in f.read().splitlines()]
+        self.assertEqual({s[0].split(" (")[0] for s in stacks}, {"<module>"}, "%s: roots" % label)
+        in_vdso = [s for s in stacks if any(fr.startswith("__vdso_clock_gettime ([vdso]:") for fr in s)]
+        self.assertTrue(in_vdso, "%s: no stack in the vDSO:\n%s" % (label, "\n".join(";".join(s) for s in stacks)))
+        self.assertEqual(h.tracer_pid(target.pid), 0, "%s: still traced" % label)
+
+    def test_native_blocking_every_interpreter(self):
+        h.for_each_interpreter(self, self.check_blocking)
 
 
 class LibraryTest(NativeTargetMixin, unittest.TestCase):
