@@ -62,6 +62,17 @@ void pa_target_close(struct pa_target *target)
     pa_remote_memory_close(&target->memory);
 }
 
+bool pa_target_exec_happened(const struct pa_target *target)
+{
+    struct pa_maps now;
+    if (target->maps.count == 0 || pa_maps_read(target->process.pid, &now, NULL) != PA_OK)
+        return false; /* gone: the liveness check says so */
+    const struct pa_mapping *before = &target->maps.items[0], *after = &now.items[0];
+    bool changed = before->start != after->start || strcmp(before->path, after->path) != 0;
+    pa_maps_free(&now);
+    return changed;
+}
+
 enum pa_status pa_target_refresh_maps(struct pa_target *target, struct pa_error *err)
 {
     struct pa_maps fresh;

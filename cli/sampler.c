@@ -19,7 +19,8 @@
 struct pa_rejected {
     pid_t pid;
     unsigned long long start_time;
-    int attempts;
+    char exe[64];  /* the tail of its executable's path when first seen */
+    int attempts;  /* 0: seen once, not tried yet */
 };
 
 /* What the sampler keeps per thread of a process, while the thread is listed. */
@@ -313,7 +314,10 @@ static void read_process(struct pa_sampler *s, struct pa_sampled_process *p, dou
     py_process_begin_sample(&p->python);
     enum pa_status status = py_list_threads(&p->python.walker, s->threads, PY_MAX_THREADS, &count, &err);
     if (status != PA_OK) {
-        if (status == PA_E_NO_PROCESS || !pa_process_alive(&p->python.target.process))
+        /* A process that exec'd keeps its PID but not our addresses (a fork that
+         * became another program): it is a new target, for discovery to find. */
+        if (status == PA_E_NO_PROCESS || !pa_process_alive(&p->python.target.process) ||
+            pa_target_exec_happened(&p->python.target))
             p->alive = false;
         else
             p->errors++;
@@ -439,17 +443,29 @@ size_t pa_sampler_alive(const struct pa_sampler *s)
     return n;
 }
 
-/* How often a descendant failed to attach; false once it is not worth another try. */
+/* Whether to try attaching to a descendant now. A child is tried only once it has
+ * been the same program for a whole discovery round: between fork and exec (or a
+ * vfork) a child's memory is a copy of its Python parent's, and sampling it then
+ * would show the parent's stacks under the child's name. After that, a child that is
+ * not (yet) CPython is tried again a few times. */
 static bool worth_trying(struct pa_sampler *s, pid_t pid)
 {
     struct pa_process proc;
     if (pa_process_open(pid, &proc, NULL) != PA_OK)
         return false;
-    pa_process_close(&proc); /* only its start time is needed */
+    pa_process_close(&proc); /* only its start time and executable are needed */
+    size_t len = strlen(proc.exe);
+    const char *exe_tail = proc.exe + (len > 63 ? len - 63 : 0);
     for (size_t i = 0; i < s->rejected_count; i++) {
         struct pa_rejected *r = &s->rejected[i];
-        if (r->pid == pid && r->start_time == proc.start_time)
-            return ++r->attempts <= ATTACH_ATTEMPTS;
+        if (r->pid != pid || r->start_time != proc.start_time)
+            continue;
+        if (strcmp(r->exe, exe_tail) != 0) { /* exec'd since: a new program, seen once */
+            snprintf(r->exe, sizeof r->exe, "%s", exe_tail);
+            r->attempts = 0;
+            return false;
+        }
+        return ++r->attempts <= ATTACH_ATTEMPTS;
     }
     if (s->rejected_count == s->rejected_capacity) {
         size_t n = s->rejected_capacity ? s->rejected_capacity * 2 : 16;
@@ -459,8 +475,10 @@ static bool worth_trying(struct pa_sampler *s, pid_t pid)
         s->rejected = bigger;
         s->rejected_capacity = n;
     }
-    s->rejected[s->rejected_count++] = (struct pa_rejected){pid, proc.start_time, 1};
-    return true;
+    struct pa_rejected *r = &s->rejected[s->rejected_count++];
+    *r = (struct pa_rejected){.pid = pid, .start_time = proc.start_time, .attempts = 0};
+    snprintf(r->exe, sizeof r->exe, "%s", exe_tail);
+    return false;
 }
 
 void pa_sampler_discover(struct pa_sampler *s, double now)

@@ -134,7 +134,10 @@ class TestModes(unittest.TestCase):
                     self.assertGreater(w[name], SECONDS * 100 * 0.5, "%s: wall mode %r" % (name, dict(w)))
                 # GIL: at most one thread per sample, and it is the one computing in Python.
                 self.assertLessEqual(samples, SECONDS * 100 * 1.1, "more than one GIL holder per sample")
-                self.assertEqual(g["sleeper"], 0, "the sleeping thread sampled in gil mode: %r" % dict(g))
+                # The sleeper takes the GIL for a moment each time it wakes: a sample may
+                # catch it there, but only rarely.
+                self.assertLessEqual(g["sleeper"], max(2, 0.02 * samples),
+                                     "the sleeping thread sampled in gil mode: %r" % dict(g))
                 self.assertGreater(g["python_burner"], 0.6 * sum(g.values()), "gil mode: %r" % dict(g))
                 self.assertLess(g["sqlite_cruncher"], 0.2 * sum(g.values()), "gil mode: %r" % dict(g))
                 # --threads: every collapsed line starts with the thread's root.

@@ -12,7 +12,7 @@ import time
 clock = time.perf_counter
 spent = {"share_20": 0.0, "share_30": 0.0, "share_50": 0.0}
 calls = {"share_20": 0, "share_30": 0, "share_50": 0}
-UNIT = 0.01  # seconds: a call lasts 2, 3 or 5 units
+UNIT = 0.02  # seconds: a call lasts 2, 3 or 5 units, far longer than 10 ms samples
 
 
 def burn(seconds):
