@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
+#include "cli/stop_signals.h"
 #include "cli/options.h"
 #include "cli/output_file.h"
 #include "cli/sample_clock.h"
@@ -32,18 +33,6 @@ static void on_stop_signal(int signo)
         _exit(130);
     }
     stop_requested = 1;
-}
-
-static void install_signal_handlers(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_stop_signal;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = 0; /* no SA_RESTART: the sampling sleep must wake up */
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
 }
 
 struct process_output {
@@ -294,7 +283,7 @@ int pa_cmd_record(int argc, char **argv)
     enum pa_status status = pa_sampler_init(&sampler, &o, sink, &r, &err);
     if (status != PA_OK)
         return finish(&r, &sampler, status, &err);
-    install_signal_handlers();
+    pa_install_stop_handlers(on_stop_signal);
 
     time_t started = time(NULL);
     status = check_output(&o, started, &err);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
+#include "cli/stop_signals.h"
 #include "cli/options.h"
 #include "cli/sample_clock.h"
 #include "cli/sampler.h"
@@ -28,18 +29,6 @@ static void on_stop_signal(int signo)
 {
     (void)signo;
     stop_requested = 1;
-}
-
-static void install_signal_handlers(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_stop_signal;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = 0; /* no SA_RESTART: the waits must wake up */
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
 }
 
 struct top {
@@ -335,7 +324,7 @@ int pa_cmd_top(int argc, char **argv)
     top_model_init(&t.model, !t.user_threads, t.sampler.process_roots);
     if (status != PA_OK)
         return finish(&t, status, &err);
-    install_signal_handlers();
+    pa_install_stop_handlers(on_stop_signal);
     for (size_t i = 0; status == PA_OK && i < t.options.pid_count; i++)
         status = pa_sampler_add(&t.sampler, t.options.pids[i], &err);
     if (status != PA_OK)

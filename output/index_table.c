@@ -87,3 +87,18 @@ uint32_t pa_hash_mix(uint32_t hash, uint64_t value)
     x ^= x >> 31;
     return (uint32_t)(x ^ (x >> 32)) ^ hash;
 }
+
+bool pa_index_reserve(void **items, uint32_t count, uint32_t *capacity, size_t size)
+{
+    if (count < *capacity)
+        return true;
+    uint32_t cap = *capacity ? *capacity * 2 : 64;
+    if (cap >= PA_INDEX_NONE)
+        return false;
+    void *grown = realloc(*items, (size_t)cap * size);
+    if (grown == NULL)
+        return false;
+    *items = grown;
+    *capacity = cap;
+    return true;
+}

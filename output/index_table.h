@@ -33,6 +33,10 @@ uint32_t pa_index_find(const struct pa_index *index, uint32_t hash, pa_index_equ
 /* Adds an entry known to be absent. Returns false when out of memory. */
 bool pa_index_insert(struct pa_index *index, uint32_t hash, uint32_t entry);
 
+/* Grows an array of `size`-byte items indexed by uint32_t ids to hold one more (the
+ * companion of an index: ids stay below PA_INDEX_NONE); false when out of memory. */
+bool pa_index_reserve(void **items, uint32_t count, uint32_t *capacity, size_t size);
+
 /* Hash helpers: bytes (FNV-1a) and mixing integers into a running hash. */
 uint32_t pa_hash_bytes(const void *data, size_t len);
 uint32_t pa_hash_mix(uint32_t hash, uint64_t value);

@@ -49,22 +49,6 @@ void pa_profile_free(struct pa_profile *profile)
     pa_profile_init(profile);
 }
 
-/* Grows an array of `size`-byte items to hold one more; false when out of memory. */
-static bool reserve(void **items, uint32_t count, uint32_t *capacity, size_t size)
-{
-    if (count < *capacity)
-        return true;
-    uint32_t cap = *capacity ? *capacity * 2 : 64;
-    if (cap >= PA_INDEX_NONE)
-        return false;
-    void *grown = realloc(*items, (size_t)cap * size);
-    if (grown == NULL)
-        return false;
-    *items = grown;
-    *capacity = cap;
-    return true;
-}
-
 uint32_t pa_profile_func(struct pa_profile *profile, uint32_t file, int64_t line, uint32_t name)
 {
     uint32_t hash = pa_hash_mix(pa_hash_mix(pa_hash_mix(0, file), name), (uint64_t)line);
@@ -72,7 +56,7 @@ uint32_t pa_profile_func(struct pa_profile *profile, uint32_t file, int64_t line
     uint32_t n = pa_index_find(&profile->func_index, hash, func_equal, &key);
     if (n != PA_INDEX_NONE)
         return n;
-    if (!reserve((void **)&profile->funcs, profile->nfuncs, &profile->funcs_capacity,
+    if (!pa_index_reserve((void **)&profile->funcs, profile->nfuncs, &profile->funcs_capacity,
                  sizeof *profile->funcs))
         return PA_INDEX_NONE;
     n = profile->nfuncs;
@@ -93,7 +77,7 @@ uint32_t pa_profile_edge(struct pa_profile *profile, uint32_t caller, uint32_t c
     uint32_t n = pa_index_find(&profile->edge_index, hash, edge_equal, &key);
     if (n != PA_INDEX_NONE)
         return n;
-    if (!reserve((void **)&profile->edges, profile->nedges, &profile->edges_capacity,
+    if (!pa_index_reserve((void **)&profile->edges, profile->nedges, &profile->edges_capacity,
                  sizeof *profile->edges))
         return PA_INDEX_NONE;
     n = profile->nedges;

@@ -46,21 +46,6 @@ void pa_stack_trie_free(struct pa_stack_trie *trie)
     pa_stack_trie_init(trie);
 }
 
-static bool reserve(void **items, uint32_t count, uint32_t *capacity, size_t size)
-{
-    if (count < *capacity)
-        return true;
-    uint32_t cap = *capacity ? *capacity * 2 : 256;
-    if (cap >= PA_INDEX_NONE)
-        return false;
-    void *grown = realloc(*items, (size_t)cap * size);
-    if (grown == NULL)
-        return false;
-    *items = grown;
-    *capacity = cap;
-    return true;
-}
-
 static uint32_t frame_id(struct pa_stack_trie *trie, const struct pa_frame *frame)
 {
     const char *function = frame->function ? frame->function : "";
@@ -77,7 +62,7 @@ static uint32_t frame_id(struct pa_stack_trie *trie, const struct pa_frame *fram
     uint32_t id = pa_index_find(&trie->frame_index, hash, frame_equal, &key);
     if (id != PA_INDEX_NONE)
         return id;
-    if (!reserve((void **)&trie->frames, trie->nframes, &trie->frames_capacity, sizeof *trie->frames))
+    if (!pa_index_reserve((void **)&trie->frames, trie->nframes, &trie->frames_capacity, sizeof *trie->frames))
         return PA_INDEX_NONE;
     id = trie->nframes;
     if (!pa_index_insert(&trie->frame_index, hash, id))
@@ -94,7 +79,7 @@ static uint32_t node_id(struct pa_stack_trie *trie, uint32_t parent, uint32_t fr
     uint32_t id = pa_index_find(&trie->node_index, hash, node_equal, &key);
     if (id != PA_INDEX_NONE)
         return id;
-    if (!reserve((void **)&trie->nodes, trie->nnodes, &trie->nodes_capacity, sizeof *trie->nodes))
+    if (!pa_index_reserve((void **)&trie->nodes, trie->nnodes, &trie->nodes_capacity, sizeof *trie->nodes))
         return PA_INDEX_NONE;
     id = trie->nnodes;
     if (!pa_index_insert(&trie->node_index, hash, id))
