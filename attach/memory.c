@@ -76,12 +76,39 @@ static enum pa_status read_remote(struct pa_reader *reader, uint64_t addr, void 
     return status_from_errno(got < 0 ? errno : 0, mem->pid, addr, len, got, err);
 }
 
+/* One process_vm_readv for many blocks (the kernel takes up to IOV_MAX a call). */
+static enum pa_status read_remote_blocks(struct pa_reader *reader, const uint64_t *addrs, uint8_t *const *bufs,
+                                         size_t size, size_t count, size_t *done)
+{
+    struct pa_remote_memory *mem = reader->context;
+    struct iovec local[64], remote[64];
+    *done = 0;
+    if (mem->use_proc_mem)
+        return PA_E_READ;
+    while (*done < count) {
+        size_t n = count - *done < 64 ? count - *done : 64;
+        for (size_t i = 0; i < n; i++) {
+            local[i] = (struct iovec){.iov_base = bufs[*done + i], .iov_len = size};
+            remote[i] = (struct iovec){.iov_base = (void *)(uintptr_t)addrs[*done + i], .iov_len = size};
+        }
+        ssize_t got = process_vm_readv(mem->pid, local, n, remote, n, 0);
+        if (got < 0)
+            return errno == ESRCH ? PA_E_NO_PROCESS : PA_E_READ;
+        /* A block that cannot be read ends the transfer: only whole blocks count. */
+        *done += (size_t)got / size;
+        if ((size_t)got < n * size)
+            return PA_E_READ;
+    }
+    return PA_OK;
+}
+
 void pa_remote_memory_init(struct pa_remote_memory *mem, pid_t pid, struct pa_reader *reader)
 {
     mem->pid = pid;
     mem->mem_fd = -1;
     mem->use_proc_mem = 0;
     reader->read = read_remote;
+    reader->read_blocks = read_remote_blocks;
     reader->context = mem;
     reader->reads = 0;
     reader->bytes = 0;

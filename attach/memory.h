@@ -16,8 +16,14 @@ struct pa_reader;
 typedef enum pa_status (*pa_read_fn)(struct pa_reader *reader, uint64_t addr, void *buf,
                                      size_t len, struct pa_error *err);
 
+/* Optional: reads count blocks of `size` bytes at addrs[i] into bufs[i] in one go,
+ * stopping at the first that cannot be read; *done says how many were read. */
+typedef enum pa_status (*pa_read_blocks_fn)(struct pa_reader *reader, const uint64_t *addrs, uint8_t *const *bufs,
+                                            size_t size, size_t count, size_t *done);
+
 struct pa_reader {
     pa_read_fn read;
+    pa_read_blocks_fn read_blocks; /* NULL when the reader has no vectored form */
     void *context;      /* the implementation's own state */
     uint64_t reads;     /* counters, for the benchmark and the summary */
     uint64_t bytes;

@@ -1,31 +1,42 @@
-/* Per-sample page cache of remote memory. */
+/* Per-sample line cache of remote memory, with the previous sample's lines prefetched. */
 #include "attach/read_cache.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-static size_t slot_for(uint64_t page)
+static size_t slot_for(uint64_t line)
 {
-    return (size_t)((page / PA_CACHE_PAGE) * 0x9E3779B97F4A7C15ull >> 58) & (PA_CACHE_SLOTS - 1);
+    return (size_t)((line / PA_CACHE_LINE) * 0x9E3779B97F4A7C15ull >> 56) & (PA_CACHE_SLOTS - 1);
 }
 
-static enum pa_status page_of(struct pa_read_cache *c, uint64_t page, const uint8_t **out, struct pa_error *err)
+static void touch(struct pa_read_cache *c, size_t slot, uint64_t line)
 {
-    size_t slot = slot_for(page);
-    uint8_t *bytes = c->pages + slot * PA_CACHE_PAGE;
-    if (c->slot_generation[slot] == c->generation && c->slot_page[slot] == page) {
+    if (c->slot_touched[slot] == c->generation)
+        return;
+    c->slot_touched[slot] = c->generation;
+    if (c->working_count < PA_CACHE_SLOTS)
+        c->working[c->working_count++] = line;
+}
+
+static enum pa_status line_of(struct pa_read_cache *c, uint64_t line, const uint8_t **out, struct pa_error *err)
+{
+    size_t slot = slot_for(line);
+    uint8_t *bytes = c->lines + slot * PA_CACHE_LINE;
+    if (c->slot_generation[slot] == c->generation && c->slot_line[slot] == line) {
         c->hits++;
+        touch(c, slot, line);
         *out = bytes;
         return PA_OK;
     }
     c->misses++;
-    enum pa_status status = pa_read(c->inner, page, bytes, PA_CACHE_PAGE, err);
+    enum pa_status status = pa_read(c->inner, line, bytes, PA_CACHE_LINE, err);
     if (status != PA_OK) {
         c->slot_generation[slot] = 0;
         return status;
     }
-    c->slot_page[slot] = page;
+    c->slot_line[slot] = line;
     c->slot_generation[slot] = c->generation;
+    touch(c, slot, line);
     *out = bytes;
     return PA_OK;
 }
@@ -34,15 +45,15 @@ static enum pa_status cached_read(struct pa_reader *reader, uint64_t addr, void 
                                   struct pa_error *err)
 {
     struct pa_read_cache *c = reader->context;
-    if (len > 2 * PA_CACHE_PAGE) /* big reads (line tables) go straight through */
+    if (len > 4 * PA_CACHE_LINE) /* big reads (line tables) go straight through */
         return pa_read(c->inner, addr, buf, len, err);
     uint8_t *out = buf;
     while (len > 0) {
-        uint64_t page = addr & ~(uint64_t)(PA_CACHE_PAGE - 1);
-        size_t at = (size_t)(addr - page);
-        size_t n = PA_CACHE_PAGE - at < len ? PA_CACHE_PAGE - at : len;
+        uint64_t line = addr & ~(uint64_t)(PA_CACHE_LINE - 1);
+        size_t at = (size_t)(addr - line);
+        size_t n = PA_CACHE_LINE - at < len ? PA_CACHE_LINE - at : len;
         const uint8_t *bytes;
-        enum pa_status status = page_of(c, page, &bytes, err);
+        enum pa_status status = line_of(c, line, &bytes, err);
         if (status != PA_OK)
             return status;
         memcpy(out, bytes + at, n);
@@ -56,8 +67,8 @@ static enum pa_status cached_read(struct pa_reader *reader, uint64_t addr, void 
 bool pa_read_cache_init(struct pa_read_cache *c, struct pa_reader *inner)
 {
     memset(c, 0, sizeof *c);
-    c->pages = malloc((size_t)PA_CACHE_SLOTS * PA_CACHE_PAGE);
-    if (c->pages == NULL)
+    c->lines = malloc((size_t)PA_CACHE_SLOTS * PA_CACHE_LINE);
+    if (c->lines == NULL)
         return false;
     c->inner = inner;
     c->generation = 1;
@@ -68,11 +79,35 @@ bool pa_read_cache_init(struct pa_read_cache *c, struct pa_reader *inner)
 
 void pa_read_cache_free(struct pa_read_cache *c)
 {
-    free(c->pages);
-    c->pages = NULL;
+    free(c->lines);
+    c->lines = NULL;
+}
+
+/* Fetches the previous sample's lines into their slots with one vectored read. Two
+ * lines that share a slot: the later one wins, the other is read on demand. */
+static void prefetch(struct pa_read_cache *c, const uint64_t *lines, size_t count)
+{
+    uint8_t *bufs[PA_CACHE_SLOTS];
+    for (size_t i = 0; i < count; i++)
+        bufs[i] = c->lines + slot_for(lines[i]) * PA_CACHE_LINE;
+    size_t done = 0;
+    c->inner->read_blocks(c->inner, lines, bufs, PA_CACHE_LINE, count, &done);
+    c->inner->reads++;
+    for (size_t i = 0; i < done; i++) {
+        size_t slot = slot_for(lines[i]);
+        c->slot_line[slot] = lines[i];
+        c->slot_generation[slot] = c->generation;
+    }
+    c->prefetched += done;
 }
 
 void pa_read_cache_clear(struct pa_read_cache *c)
 {
     c->generation++;
+    uint64_t previous[PA_CACHE_SLOTS];
+    size_t count = c->working_count;
+    memcpy(previous, c->working, count * sizeof previous[0]);
+    c->working_count = 0;
+    if (count > 0 && c->inner->read_blocks != NULL)
+        prefetch(c, previous, count);
 }

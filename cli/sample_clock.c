@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <sys/prctl.h>
 #include <time.h>
 
 double pa_monotonic_seconds(void)
@@ -12,8 +13,13 @@ double pa_monotonic_seconds(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+/* Below this, sleeping costs more precision than it saves CPU: wait by spinning. */
+#define SPIN_BELOW 50e-6
+
 void pa_sample_clock_start(struct pa_sample_clock *c, double rate)
 {
+    /* The default 50 us timer slack would make every short sleep late at high rates. */
+    prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
     c->interval = 1.0 / rate;
     c->start = pa_monotonic_seconds();
     c->last = c->start;
@@ -26,6 +32,8 @@ void pa_sample_clock_start(struct pa_sample_clock *c, double rate)
 double pa_sample_clock_wait(struct pa_sample_clock *c)
 {
     double now = pa_monotonic_seconds();
+    while (now < c->next && c->next - now < SPIN_BELOW)
+        now = pa_monotonic_seconds();
     if (now < c->next) {
         struct timespec deadline;
         double whole = floor(c->next);

@@ -11,6 +11,7 @@
 
 
 struct py_code_cache {
+    uint64_t epoch; /* advanced by py_code_cache_new_epoch; entries checked once per epoch */
     struct py_code_info **slots;
     size_t capacity; /* a power of two */
     size_t count;
@@ -168,6 +169,12 @@ enum pa_status py_code_lookup(struct py_code_cache *cache, const struct py_runti
                               const struct py_code_info **out, struct pa_error *err)
 {
     const struct py_layout *l = &rt->layout;
+    size_t slot = slot_of(cache, addr);
+    struct py_code_info *known = cache->slots[slot];
+    if (known && known->checked_epoch == cache->epoch) {
+        *out = known;
+        return PA_OK;
+    }
     uint8_t buf[PY_CODE_READ_MAX];
     size_t size = py_layout_code_read_size(l);
     enum pa_status status = pa_read(reader, addr, buf, size, err);
@@ -176,12 +183,11 @@ enum pa_status py_code_lookup(struct py_code_cache *cache, const struct py_runti
     if (rt->code_type_addr && field_u64(buf, l->object.ob_type) != rt->code_type_addr)
         return pa_fail(err, PA_E_CORRUPT, "object at 0x%llx is not a code object", (unsigned long long)addr);
 
-    size_t slot = slot_of(cache, addr);
-    struct py_code_info *known = cache->slots[slot];
     if (known && known->filename_ptr == field_u64(buf, l->code_object.filename) &&
         known->name_ptr == field_u64(buf, l->code_object.name) &&
         known->linetable_ptr == field_u64(buf, l->code_object.linetable) &&
         known->first_line == field_i32(buf, l->code_object.firstlineno)) {
+        known->checked_epoch = cache->epoch;
         *out = known;
         return PA_OK;
     }
@@ -206,8 +212,14 @@ enum pa_status py_code_lookup(struct py_code_cache *cache, const struct py_runti
         cache->slots[slot] = info;
         cache->count++;
     }
+    info->checked_epoch = cache->epoch;
     *out = info;
     return PA_OK;
+}
+
+void py_code_cache_new_epoch(struct py_code_cache *cache)
+{
+    cache->epoch++;
 }
 
 int py_code_line(const struct py_code_info *code, const struct py_runtime *rt, int instr_offset)

@@ -22,6 +22,7 @@ struct py_code_info {
     /* What the entry was read from, compared on every lookup: a freed code object
      * whose address is reused by another must not keep the old names. */
     uint64_t filename_ptr, name_ptr, linetable_ptr;
+    uint64_t checked_epoch; /* the epoch in which the entry was last compared with memory */
     /* The last lines found, by instruction offset: a sampled frame sits at a few
      * offsets over and over, and decoding a table from its start costs more than
      * all the remote reads of a sample. */
@@ -35,11 +36,17 @@ struct py_code_cache;
 struct py_code_cache *py_code_cache_new(void);
 void py_code_cache_free(struct py_code_cache *cache);
 
-/* The info of the code object at addr, reading it if unknown or changed. The pointer
- * stays valid until the cache is freed or py_code_cache_trim drops it. */
+/* The info of the code object at addr, reading it if unknown or changed. A known
+ * entry is compared with the target's memory once per epoch, not on every lookup:
+ * code objects are rarely freed, and within an epoch (see python_process.c) a freed
+ * one replaced at the same address keeps its old names. The pointer stays valid
+ * until the cache is freed. */
 enum pa_status py_code_lookup(struct py_code_cache *cache, const struct py_runtime *rt,
                               struct pa_reader *reader, uint64_t addr,
                               const struct py_code_info **out, struct pa_error *err);
+
+/* Starts a new epoch: every entry is checked again on its next lookup. */
+void py_code_cache_new_epoch(struct py_code_cache *cache);
 
 /* The current line of a frame of this code at byte offset instr_offset. */
 int py_code_line(const struct py_code_info *code, const struct py_runtime *rt, int instr_offset);

@@ -2,6 +2,7 @@
 #include "python_frames/python_process.h"
 
 #include <string.h>
+#include <time.h>
 
 enum pa_status py_process_attach(pid_t pid, struct py_process *p, struct pa_error *err)
 {
@@ -34,7 +35,17 @@ void py_process_detach(struct py_process *p)
     pa_target_close(&p->target);
 }
 
+/* How long a code object read from memory is trusted without looking again. */
+#define CODE_CHECK_INTERVAL_NS 100000000LL
+
 void py_process_begin_sample(struct py_process *p)
 {
     pa_read_cache_clear(&p->cache);
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+    long long ns = (long long)now.tv_sec * 1000000000LL + now.tv_nsec;
+    if (ns - p->codes_checked_ns >= CODE_CHECK_INTERVAL_NS) {
+        py_code_cache_new_epoch(p->codes);
+        p->codes_checked_ns = ns;
+    }
 }

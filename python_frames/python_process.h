@@ -14,13 +14,15 @@ struct py_process {
     struct pa_read_cache cache; /* the walker reads through it; cleared per sample */
     struct py_runtime runtime;
     struct py_code_cache *codes;
+    long long codes_checked_ns; /* when the code cache's epoch last moved (see code_cache.h) */
     struct py_walker walker;
 };
 
 enum pa_status py_process_attach(pid_t pid, struct py_process *process, struct pa_error *err);
 void py_process_detach(struct py_process *process);
 
-/* Starts a new sample: forget memory read for the previous one. */
+/* Starts a new sample: forget memory read for the previous one; every 100 ms, have
+ * cached code objects compared with memory again. */
 void py_process_begin_sample(struct py_process *process);
 
 #endif

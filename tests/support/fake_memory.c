@@ -32,6 +32,7 @@ void fake_memory_init(struct fake_memory *m, struct pa_reader *reader)
 {
     memset(m, 0, sizeof *m);
     reader->read = fake_read;
+    reader->read_blocks = NULL;
     reader->context = m;
     reader->reads = 0;
     reader->bytes = 0;
