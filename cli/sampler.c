@@ -475,10 +475,13 @@ static bool worth_trying(struct pa_sampler *s, pid_t pid)
         s->rejected = bigger;
         s->rejected_capacity = n;
     }
+    /* Descendants already there when recording starts are taken at once: they are
+     * settled workers far more often than a fork on its way to exec. */
+    bool at_start = s->discovery_rounds == 0;
     struct pa_rejected *r = &s->rejected[s->rejected_count++];
-    *r = (struct pa_rejected){.pid = pid, .start_time = proc.start_time, .attempts = 0};
+    *r = (struct pa_rejected){.pid = pid, .start_time = proc.start_time, .attempts = at_start ? 1 : 0};
     snprintf(r->exe, sizeof r->exe, "%s", exe_tail);
-    return false;
+    return at_start;
 }
 
 void pa_sampler_discover(struct pa_sampler *s, double now)
@@ -499,4 +502,5 @@ void pa_sampler_discover(struct pa_sampler *s, double now)
         if (!is_followed(s, found[i]) && worth_trying(s, found[i]))
             add_process(s, found[i], false, NULL);
     free(found);
+    s->discovery_rounds++;
 }

@@ -41,6 +41,7 @@ struct pa_sampler {
     void *user;
     bool process_roots;     /* a synthetic root per process (several targets or -s) */
     double last_discovery;
+    unsigned discovery_rounds;
     struct pa_rejected *rejected; /* descendants that were not CPython when looked at */
     size_t rejected_count, rejected_capacity;
     /* scratch, reused by every tick */
