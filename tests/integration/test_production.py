@@ -363,6 +363,7 @@ print(json.dumps({"rc": rec.returncode, "stderr": err, "reused": reused, "a": a.
 
 class PidReuse(Case):
     def test_reused_pid_is_not_profiled(self):
+        reused = 0
         with tempfile.TemporaryDirectory() as tmp:
             for attempt, rate in enumerate([100, 1000] * 5):
                 with self.subTest(attempt=attempt, rate=rate):
@@ -374,14 +375,19 @@ class PidReuse(Case):
                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
                     self.assertEqual(proc.returncode, 0, proc.stderr.decode())
                     report = json.loads(proc.stdout.decode().strip().split("\n")[-1])
-                    self.assertTrue(report["reused"], "the impostor did not get the PID: %r" % report)
+                    # Another process in the namespace (a sanitizer's helper, say) may take
+                    # the PID first: that attempt then proves nothing, but most must happen.
                     self.assertEqual(report["rc"], 0, report["stderr"])
+                    if not report["reused"]:
+                        continue
+                    reused += 1
                     self.assertLess(report["late"], 1.5, report)
                     self.assertIn("(exited)", report["stderr"])
                     functions = functions_of(out)
                     self.assertIn("busy_leaf", functions)
                     self.assertEqual(sorted(f for f in functions if f.startswith("impostor")), [],
                                      "the process that took over the PID was profiled")
+        self.assertGreaterEqual(reused, 5, "the impostor got the target's PID in only %d of 10 attempts" % reused)
 
     def test_pid_of_an_exited_target_is_an_error_next_run(self):
         """Between cron runs the PID file points to a process that is gone, or to a
