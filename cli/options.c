@@ -199,3 +199,18 @@ enum pa_parse_result pa_options_parse(const char *command, int argc, char **argv
         return fail(message, size, command, "cannot tell the format from the file name: use -f");
     return PA_PARSE_OK;
 }
+
+int pa_options_parse_or_report(const char *command, int argc, char **argv, struct pa_options *options)
+{
+    char message[256];
+    switch (pa_options_parse(command, argc, argv, options, message, sizeof message)) {
+    case PA_PARSE_HELP:
+        return 0;
+    case PA_PARSE_USAGE:
+        fprintf(stderr, "pyattach: %s\n", message);
+        return 1;
+    case PA_PARSE_OK:
+        break;
+    }
+    return -1;
+}

@@ -45,6 +45,10 @@ enum pa_parse_result { PA_PARSE_OK, PA_PARSE_USAGE, PA_PARSE_HELP };
 enum pa_parse_result pa_options_parse(const char *command, int argc, char **argv, struct pa_options *options,
                                       char *message, size_t message_size);
 
+/* pa_options_parse for a command's entry point: prints the help or the one-line
+ * usage error itself. Returns -1 when the command should go on, else its exit status. */
+int pa_options_parse_or_report(const char *command, int argc, char **argv, struct pa_options *options);
+
 const char *pa_mode_name(enum pa_mode mode);
 
 #endif

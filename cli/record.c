@@ -263,16 +263,9 @@ static int finish(struct recording *r, struct pa_sampler *sampler, enum pa_statu
 int pa_cmd_record(int argc, char **argv)
 {
     struct pa_options o;
-    char message[256];
-    switch (pa_options_parse("record", argc, argv, &o, message, sizeof message)) {
-    case PA_PARSE_HELP:
-        return 0;
-    case PA_PARSE_USAGE:
-        pa_print_error(message);
-        return 1;
-    case PA_PARSE_OK:
-        break;
-    }
+    int exit_code = pa_options_parse_or_report("record", argc, argv, &o);
+    if (exit_code >= 0)
+        return exit_code;
     if (o.output == NULL && !o.format_given)
         o.format = PA_FORMAT_TEXT; /* no -o: the cProfile table on stdout */
 

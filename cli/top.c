@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -301,51 +302,54 @@ static int finish(struct top *t, enum pa_status status, const struct pa_error *e
     return pa_status_exit_code(status);
 }
 
-int pa_cmd_top(int argc, char **argv)
+static int run_top(struct top *t, int argc, char **argv)
 {
-    static struct top t; /* large; static so the stack stays small (not shared: one top per process) */
-    memset(&t, 0, sizeof t);
-    char message[256];
-    switch (pa_options_parse("top", argc, argv, &t.options, message, sizeof message)) {
-    case PA_PARSE_HELP:
-        return 0;
-    case PA_PARSE_USAGE:
-        pa_print_error(message);
-        return 1;
-    case PA_PARSE_OK:
-        break;
-    }
+    int exit_code = pa_options_parse_or_report("top", argc, argv, &t->options);
+    if (exit_code >= 0)
+        return exit_code;
     /* The sampler labels each thread's stack with a <thread> root; top takes the
      * names from there for its thread view and drops the root unless asked for. */
-    t.user_threads = t.options.threads;
-    t.options.threads = true;
+    t->user_threads = t->options.threads;
+    t->options.threads = true;
     struct pa_error err = {0};
-    enum pa_status status = pa_sampler_init(&t.sampler, &t.options, sink, &t.model, &err);
-    top_model_init(&t.model, !t.user_threads, t.sampler.process_roots);
+    enum pa_status status = pa_sampler_init(&t->sampler, &t->options, sink, &t->model, &err);
+    top_model_init(&t->model, !t->user_threads, t->sampler.process_roots);
     if (status != PA_OK)
-        return finish(&t, status, &err);
+        return finish(t, status, &err);
     pa_install_stop_handlers(on_stop_signal);
-    for (size_t i = 0; status == PA_OK && i < t.options.pid_count; i++)
-        status = pa_sampler_add(&t.sampler, t.options.pids[i], &err);
+    for (size_t i = 0; status == PA_OK && i < t->options.pid_count; i++)
+        status = pa_sampler_add(&t->sampler, t->options.pids[i], &err);
     if (status != PA_OK)
-        return finish(&t, status, &err);
+        return finish(t, status, &err);
 
     char link[64];
-    snprintf(link, sizeof link, "/proc/%d/cwd", (int)t.options.pids[0]);
-    ssize_t n = readlink(link, t.cwd, sizeof t.cwd - 1);
-    t.cwd[n > 0 ? n : 0] = '\0';
+    snprintf(link, sizeof link, "/proc/%d/cwd", (int)t->options.pids[0]);
+    ssize_t n = readlink(link, t->cwd, sizeof t->cwd - 1);
+    t->cwd[n > 0 ? n : 0] = '\0';
 
-    bool screen = !t.options.once && isatty(STDOUT_FILENO) && isatty(STDIN_FILENO);
+    bool screen = !t->options.once && isatty(STDOUT_FILENO) && isatty(STDIN_FILENO);
     if (screen && !top_term_open())
         screen = false; /* no usable terminal description: plain snapshots */
-    pa_sample_clock_start(&t.clock, t.options.rate);
+    pa_sample_clock_start(&t->clock, t->options.rate);
     if (screen) {
-        run_screen(&t);
+        run_screen(t);
         top_term_close();
     } else {
-        status = run_plain(&t, &err);
+        status = run_plain(t, &err);
     }
-    if (status == PA_OK && t.model.status != PA_OK)
-        return finish(&t, t.model.status, &t.model.err);
-    return finish(&t, status, &err);
+    if (status == PA_OK && t->model.status != PA_OK)
+        return finish(t, t->model.status, &t->model.err);
+    return finish(t, status, &err);
+}
+
+int pa_cmd_top(int argc, char **argv)
+{
+    struct top *t = calloc(1, sizeof *t); /* large: kept off the stack */
+    if (t == NULL) {
+        pa_print_error("out of memory");
+        return 2;
+    }
+    int exit_code = run_top(t, argc, argv);
+    free(t);
+    return exit_code;
 }
