@@ -427,6 +427,37 @@ class TestRunserver(ServerTestBase):
             self.assertIn(server.pid, summary)
             self.assertIn(child[0], summary)
 
+    def test_restart_after_a_code_change_is_followed(self):
+        """A code change makes the reloader start a new child: the old one drops out
+        without error and the new one is followed, in the same recording."""
+        port = free_port()
+        with runserver(port) as server:
+            first = children(server.pid)[0]
+            rec = Recording(["-p", server.pid, "-s", "-d", 10, "-o", self.out("reload.folded")])
+            time.sleep(1.5)
+            os.utime(os.path.join(SITE, "shop", "views.py"))  # what saving the file in an editor does
+            deadline, new = time.monotonic() + 8, []
+            while not new and time.monotonic() < deadline:
+                new = [p for p in children(server.pid) if p != first]
+                time.sleep(0.1)
+            self.assertTrue(new, "runserver did not restart its child after the change")
+            # Requests to the new child (it binds the port once it is up), so its views run.
+            served = 0
+            while served < 6 and time.monotonic() < deadline + 5:
+                status, _ = get(server.port, PATHS[served % 3], timeout=10)
+                served += status == 200
+                if status != 200:
+                    time.sleep(0.2)
+            self.assertEqual(served, 6, "the new child did not answer:\n" + server.output())
+            _, stderr = rec.finish()
+        summary = summary_lines(stderr)
+        self.assertIn(first, summary, stderr)
+        self.assertTrue(summary[first][4], "the old child is not reported as exited:\n" + stderr)
+        self.assertIn(new[0], summary, "the new child was not followed:\n" + stderr)
+        counts, _ = per_process_counts(read_folded(self.out("reload.folded")))
+        self.assertGreater(sum(counts[new[0]][view] for view in VIEWS), 0,
+                           "no view sampled in the new child: %r" % dict(counts[new[0]]))
+
     def test_reloader_hint_without_subprocesses(self):
         port = free_port()
         with runserver(port) as server:
