@@ -7,6 +7,7 @@ import json
 import os
 import select
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -77,13 +78,17 @@ class Target(object):
             target.pid, target.truth  # truth: the JSON after READY
     """
 
-    def __init__(self, argv, ready=True):
+    def __init__(self, argv, ready=True, own_session=False):
+        """own_session: start it in a session of its own and kill the whole process
+        group at the end (a target that starts children of its own)."""
         self.argv = list(argv)
         self.ready = ready
+        self.own_session = own_session
         self.truth = None
         self._stderr = tempfile.TemporaryFile()
         self.proc = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                     stderr=self._stderr, env=_target_env(), cwd=TARGETS)
+                                     stderr=self._stderr, env=_target_env(), cwd=TARGETS,
+                                     start_new_session=own_session)
         self.pid = self.proc.pid
 
     def __enter__(self):
@@ -101,7 +106,12 @@ class Target(object):
         return False
 
     def kill(self):
-        if self.proc.poll() is None:
+        if self.own_session:
+            try:
+                os.killpg(self.pid, signal.SIGKILL)  # its group: the PIDs it started
+            except ProcessLookupError:
+                pass
+        elif self.proc.poll() is None:
             self.proc.kill()
         self.proc.wait()
         self.proc.stdout.close()

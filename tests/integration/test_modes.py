@@ -5,16 +5,12 @@
 # Targets run in a session of their own: stopping one kills its process group, which
 # holds exactly the processes it started (pool workers, children).
 import collections
-import json
 import os
-import select
-import signal
-import subprocess
 import tempfile
 import time
 import unittest
 
-from harness import INTERPRETERS, READY_TIMEOUT, for_each_interpreter, require_interpreters, run_pyattach, \
+from harness import Target, for_each_interpreter, require_interpreters, run_pyattach, \
     script_path
 from test_servers import PROCESS_ROOT, THREAD_ROOT, folded_function, read_folded, summary_lines
 
@@ -46,53 +42,9 @@ while True:
 '''
 
 
-class Group(object):
-    """A target started in its own session; a context manager that kills its group."""
-
-    def __init__(self, argv):
-        self.stderr = tempfile.TemporaryFile()
-        env = dict(os.environ)
-        for name in ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "PYTHONWARNINGS"):
-            env.pop(name, None)
-        env["PYTHONDONTWRITEBYTECODE"] = "1"
-        self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self.stderr,
-                                     env=env, start_new_session=True)
-        self.pid = self.proc.pid
-
-    def __enter__(self):
-        try:
-            self.truth = self._ready()
-        except BaseException:
-            self.kill()
-            raise
-        return self
-
-    def __exit__(self, *exc):
-        self.kill()
-        return False
-
-    def _ready(self):
-        deadline = time.monotonic() + READY_TIMEOUT
-        data = b""
-        while b"\n" not in data:
-            left = deadline - time.monotonic()
-            if left <= 0 or self.proc.poll() is not None:
-                self.stderr.seek(0)
-                raise AssertionError("no READY line; stdout %r, stderr %r" % (data, self.stderr.read()))
-            if select.select([self.proc.stdout], [], [], left)[0]:
-                data += os.read(self.proc.stdout.fileno(), 4096)
-        line = data.split(b"\n", 1)[0].decode()
-        assert line.startswith("READY "), line
-        return json.loads(line[6:])
-
-    def kill(self):
-        try:
-            os.killpg(self.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        self.proc.wait()
-        self.proc.stdout.close()
-        self.stderr.close()
+def Group(argv):
+    """A target in a session of its own; everything in its process group is killed."""
+    return Target(argv, own_session=True)
 
 
 def record(args):
