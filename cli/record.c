@@ -189,12 +189,15 @@ static void sample_until_done(struct pa_sampler *sampler, const struct pa_option
     }
     if (status_line)
         fputs("\r\033[K", stderr);
-    /* One late tick on a busy machine is noise; a lag that costs a share of the
-     * samples is worth a line (the weights keep the totals right either way). */
-    if (clock.late * 100 > clock.ticks && !o->quiet)
-        fprintf(stderr, "pyattach: warning: behind in sampling %llu times (worst %.1f ms); samples are weighted "
-                        "by the real time they stand for\n",
-                (unsigned long long)clock.late, clock.worst_lag * 1e3);
+    /* A late tick that is caught up costs nothing; deadlines dropped after stalls
+     * cost samples. Worth a line once they are a visible share (the weights keep
+     * the totals right either way). */
+    if (pa_sample_clock_behind(&clock) && !o->quiet)
+        fprintf(stderr,
+                "pyattach: warning: behind in sampling: %llu of %llu samples missed in %llu stalls (longest "
+                "%.1f ms); samples are weighted by the real time they stand for\n",
+                (unsigned long long)clock.missed, (unsigned long long)(clock.ticks + clock.missed),
+                (unsigned long long)clock.stalls, clock.worst_lag * 1e3);
 }
 
 static void print_summary(const struct pa_sampler *sampler, double elapsed)

@@ -16,6 +16,15 @@ double pa_monotonic_seconds(void)
 /* Below this, sleeping costs more precision than it saves CPU: wait by spinning. */
 #define SPIN_BELOW 50e-6
 
+/* A sample late by up to this much is caught up: the deadlines it overran are kept
+ * and the next samples are taken back to back until the schedule is met again. At
+ * high rates a timer interrupt or a page fault delays a tick by more than a whole
+ * interval (10 us at 100 kHz) many times a second; dropping a deadline each time
+ * would lose a few percent of the samples for nothing. A longer stall (the machine
+ * is overloaded, we were stopped) drops the deadlines it covers instead of bunching
+ * a burst of samples after it: the weights still cover the whole gap. */
+#define CATCH_UP_LIMIT 1e-3
+
 void pa_sample_clock_start(struct pa_sample_clock *c, double rate)
 {
     /* The default 50 us timer slack would make every short sleep late at high rates. */
@@ -23,10 +32,34 @@ void pa_sample_clock_start(struct pa_sample_clock *c, double rate)
     c->interval = 1.0 / rate;
     c->start = pa_monotonic_seconds();
     c->last = c->start;
+    c->index = 1;
     c->next = c->start + c->interval;
     c->ticks = 0;
-    c->late = 0;
+    c->missed = 0;
+    c->stalls = 0;
     c->worst_lag = 0;
+}
+
+double pa_sample_clock_advance(struct pa_sample_clock *c, double now)
+{
+    double lag = now - c->next;
+    if (lag > c->worst_lag)
+        c->worst_lag = lag;
+    if (lag > c->interval && lag > CATCH_UP_LIMIT) {
+        /* Drop the deadlines that passed during the stall; keep the phase, so the
+         * schedule stays on start + k * interval. */
+        uint64_t dropped = (uint64_t)(lag / c->interval);
+        c->missed += dropped;
+        c->stalls++;
+        c->index += dropped + 1;
+    } else {
+        c->index++;
+    }
+    c->next = c->start + (double)c->index * c->interval;
+    double weight = now - c->last;
+    c->last = now;
+    c->ticks++;
+    return weight;
 }
 
 double pa_sample_clock_wait(struct pa_sample_clock *c)
@@ -45,19 +78,10 @@ double pa_sample_clock_wait(struct pa_sample_clock *c)
             return -1;
         now = pa_monotonic_seconds();
     }
-    double lag = now - c->next;
-    if (lag > c->worst_lag)
-        c->worst_lag = lag;
-    if (lag > c->interval) {
-        /* Behind by more than a sample: skip the missed deadlines rather than
-         * bunching samples; the weight below still covers the whole gap. */
-        c->late++;
-        c->next = now + c->interval;
-    } else {
-        c->next += c->interval;
-    }
-    double weight = now - c->last;
-    c->last = now;
-    c->ticks++;
-    return weight;
+    return pa_sample_clock_advance(c, now);
+}
+
+int pa_sample_clock_behind(const struct pa_sample_clock *c)
+{
+    return c->missed * 100 > c->ticks + c->missed;
 }
