@@ -76,17 +76,26 @@ static enum pa_status read_remote(struct pa_reader *reader, uint64_t addr, void 
     return status_from_errno(got < 0 ? errno : 0, mem->pid, addr, len, got, err);
 }
 
-/* One process_vm_readv for many blocks (the kernel takes up to IOV_MAX a call). */
+/* One process_vm_readv for many blocks (the kernel takes up to IOV_MAX, 1024, a call). */
+#define BLOCKS_PER_CALL 256
+
 static enum pa_status read_remote_blocks(struct pa_reader *reader, const uint64_t *addrs, uint8_t *const *bufs,
                                          size_t size, size_t count, size_t *done)
 {
     struct pa_remote_memory *mem = reader->context;
-    struct iovec local[64], remote[64];
+    struct iovec local[BLOCKS_PER_CALL], remote[BLOCKS_PER_CALL];
     *done = 0;
-    if (mem->use_proc_mem)
-        return PA_E_READ;
+    if (mem->use_proc_mem) {
+        /* No vectored form through /proc/PID/mem: one pread a block. */
+        for (; *done < count; (*done)++) {
+            enum pa_status status = read_proc_mem(mem, addrs[*done], bufs[*done], size, NULL);
+            if (status != PA_OK)
+                return status;
+        }
+        return PA_OK;
+    }
     while (*done < count) {
-        size_t n = count - *done < 64 ? count - *done : 64;
+        size_t n = count - *done < BLOCKS_PER_CALL ? count - *done : BLOCKS_PER_CALL;
         for (size_t i = 0; i < n; i++) {
             local[i] = (struct iovec){.iov_base = bufs[*done + i], .iov_len = size};
             remote[i] = (struct iovec){.iov_base = (void *)(uintptr_t)addrs[*done + i], .iov_len = size};

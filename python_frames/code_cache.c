@@ -17,6 +17,7 @@ struct py_code_cache {
     size_t count;
     struct py_code_info **retired;
     size_t retired_count, retired_capacity;
+    uint8_t *check_bytes; /* CHECK_BATCH code object heads, for py_code_cache_new_epoch */
 };
 
 struct py_code_cache *py_code_cache_new(void)
@@ -54,6 +55,7 @@ void py_code_cache_free(struct py_code_cache *cache)
     for (size_t i = 0; i < cache->retired_count; i++)
         free_info(cache->retired[i]);
     free(cache->retired);
+    free(cache->check_bytes);
     free(cache->slots);
     free(cache);
 }
@@ -164,6 +166,17 @@ static enum pa_status read_info(const struct py_runtime *rt, struct pa_reader *r
     return PA_OK;
 }
 
+/* Whether the code object bytes in buf are still the one the entry was read from. */
+static bool still_describes(const struct py_code_info *known, const struct py_runtime *rt, const uint8_t *buf)
+{
+    const struct py_layout *l = &rt->layout;
+    return (rt->code_type_addr == 0 || field_u64(buf, l->object.ob_type) == rt->code_type_addr) &&
+           known->filename_ptr == field_u64(buf, l->code_object.filename) &&
+           known->name_ptr == field_u64(buf, l->code_object.name) &&
+           known->linetable_ptr == field_u64(buf, l->code_object.linetable) &&
+           known->first_line == field_i32(buf, l->code_object.firstlineno);
+}
+
 enum pa_status py_code_lookup(struct py_code_cache *cache, const struct py_runtime *rt,
                               struct pa_reader *reader, uint64_t addr,
                               const struct py_code_info **out, struct pa_error *err)
@@ -183,10 +196,7 @@ enum pa_status py_code_lookup(struct py_code_cache *cache, const struct py_runti
     if (rt->code_type_addr && field_u64(buf, l->object.ob_type) != rt->code_type_addr)
         return pa_fail(err, PA_E_CORRUPT, "object at 0x%llx is not a code object", (unsigned long long)addr);
 
-    if (known && known->filename_ptr == field_u64(buf, l->code_object.filename) &&
-        known->name_ptr == field_u64(buf, l->code_object.name) &&
-        known->linetable_ptr == field_u64(buf, l->code_object.linetable) &&
-        known->first_line == field_i32(buf, l->code_object.firstlineno)) {
+    if (known && still_describes(known, rt, buf)) {
         known->checked_epoch = cache->epoch;
         *out = known;
         return PA_OK;
@@ -217,9 +227,71 @@ enum pa_status py_code_lookup(struct py_code_cache *cache, const struct py_runti
     return PA_OK;
 }
 
-void py_code_cache_new_epoch(struct py_code_cache *cache)
+/* The bytes of a code object that still_describes() looks at. */
+static size_t check_size(const struct py_layout *l)
 {
-    cache->epoch++;
+    int32_t ends[] = {l->object.ob_type + 8, l->code_object.filename + 8, l->code_object.name + 8,
+                      l->code_object.linetable + 8, l->code_object.firstlineno + 4};
+    int32_t size = 0;
+    for (size_t i = 0; i < sizeof ends / sizeof ends[0]; i++)
+        if (ends[i] > size)
+            size = ends[i];
+    return (size_t)size;
+}
+
+#define CHECK_BATCH 256
+
+/* Compares the entries in `batch` with memory in one vectored read; those that still
+ * match are checked for the current epoch. A block that cannot be read ends a
+ * transfer: it is left for its lookup, and the rest go on in another. */
+static void check_batch(struct py_code_cache *cache, const struct py_runtime *rt, struct pa_reader *reader,
+                        struct py_code_info **batch, size_t count, size_t size)
+{
+    uint64_t addrs[CHECK_BATCH];
+    uint8_t *bufs[CHECK_BATCH];
+    for (size_t i = 0; i < count; i++) {
+        addrs[i] = batch[i]->addr;
+        bufs[i] = cache->check_bytes + i * size;
+    }
+    size_t start = 0;
+    while (start < count) {
+        size_t done = 0;
+        enum pa_status status = reader->read_blocks(reader, addrs + start, bufs + start, size, count - start, &done);
+        reader->reads++;
+        for (size_t i = start; i < start + done; i++)
+            if (still_describes(batch[i], rt, bufs[i]))
+                batch[i]->checked_epoch = cache->epoch;
+        if (status == PA_E_NO_PROCESS)
+            return;
+        start += done + 1; /* past the block that failed, if one did */
+    }
+}
+
+void py_code_cache_new_epoch(struct py_code_cache *cache, const struct py_runtime *rt, struct pa_reader *reader)
+{
+    uint64_t ending = cache->epoch++;
+    if (reader == NULL || reader->read_blocks == NULL || ending == 0)
+        return;
+    size_t size = check_size(&rt->layout);
+    if (cache->check_bytes == NULL) {
+        cache->check_bytes = malloc(CHECK_BATCH * size);
+        if (cache->check_bytes == NULL)
+            return; /* every entry is checked at its lookup instead */
+    }
+    struct py_code_info *batch[CHECK_BATCH];
+    size_t count = 0;
+    for (size_t i = 0; i < cache->capacity; i++) {
+        struct py_code_info *info = cache->slots[i];
+        if (info == NULL || info->checked_epoch != ending)
+            continue;
+        batch[count++] = info;
+        if (count == CHECK_BATCH) {
+            check_batch(cache, rt, reader, batch, count, size);
+            count = 0;
+        }
+    }
+    if (count > 0)
+        check_batch(cache, rt, reader, batch, count, size);
 }
 
 int py_code_line(const struct py_code_info *code, const struct py_runtime *rt, int instr_offset)

@@ -45,8 +45,13 @@ enum pa_status py_code_lookup(struct py_code_cache *cache, const struct py_runti
                               struct pa_reader *reader, uint64_t addr,
                               const struct py_code_info **out, struct pa_error *err);
 
-/* Starts a new epoch: every entry is checked again on its next lookup. */
-void py_code_cache_new_epoch(struct py_code_cache *cache);
+/* Starts a new epoch: every entry is checked again before it is used. Given a reader
+ * with a vectored form, the entries used in the epoch that ends are checked at once,
+ * many to a read, instead of one read each at their next lookup: the stacks of a big
+ * program touch hundreds of code objects an epoch, and one read each was most of
+ * what sampling it cost. Entries that changed or cannot be read now are left for
+ * their lookup. */
+void py_code_cache_new_epoch(struct py_code_cache *cache, const struct py_runtime *rt, struct pa_reader *reader);
 
 /* The current line of a frame of this code at byte offset instr_offset. */
 int py_code_line(const struct py_code_info *code, const struct py_runtime *rt, int instr_offset);

@@ -45,7 +45,7 @@ void py_process_begin_sample(struct py_process *p)
     clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
     long long ns = (long long)now.tv_sec * 1000000000LL + now.tv_nsec;
     if (ns - p->codes_checked_ns >= CODE_CHECK_INTERVAL_NS) {
-        py_code_cache_new_epoch(p->codes);
+        py_code_cache_new_epoch(p->codes, &p->runtime, &p->target.reader);
         p->codes_checked_ns = ns;
     }
 }

@@ -28,11 +28,24 @@ static enum pa_status fake_read(struct pa_reader *reader, uint64_t addr, void *b
     return PA_OK;
 }
 
+/* The vectored form, as process_vm_readv behaves: block by block, stopping at the
+ * first block that cannot be read (torn reads count per block). */
+static enum pa_status fake_read_blocks(struct pa_reader *reader, const uint64_t *addrs, uint8_t *const *bufs,
+                                       size_t size, size_t count, size_t *done)
+{
+    for (*done = 0; *done < count; (*done)++) {
+        enum pa_status status = fake_read(reader, addrs[*done], bufs[*done], size, NULL);
+        if (status != PA_OK)
+            return status;
+    }
+    return PA_OK;
+}
+
 void fake_memory_init(struct fake_memory *m, struct pa_reader *reader)
 {
     memset(m, 0, sizeof *m);
     reader->read = fake_read;
-    reader->read_blocks = NULL;
+    reader->read_blocks = fake_read_blocks;
     reader->context = m;
     reader->reads = 0;
     reader->bytes = 0;

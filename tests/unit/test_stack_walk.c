@@ -606,6 +606,75 @@ static void test_torn_reads(void **state)
     for_each_version(scenario_torn, "torn reads");
 }
 
+/* ---- code objects checked again each epoch ---- */
+
+static uint64_t reads_of_walk(struct run *r, uint64_t leaf)
+{
+    uint64_t before = r->p.reader.reads;
+    walk(r, leaf);
+    return r->p.reader.reads - before;
+}
+
+static void scenario_code_epochs(struct run *r)
+{
+    const struct py_layout *l = &r->p.runtime.layout;
+    uint64_t frames[5], codes[5];
+    uint64_t leaf = make_chain(r, chain5, 5, frames, codes);
+    CHECK_STATUS(r, walk(r, leaf), PA_OK, "first walk");
+    uint64_t warm = reads_of_walk(r, leaf);
+
+    /* A new epoch without a batch: each code object is read again at its lookup. */
+    py_code_cache_new_epoch(r->codes, &r->p.runtime, NULL);
+    uint64_t lazy = reads_of_walk(r, leaf);
+    CHECK(r, lazy >= warm + 5, "an epoch without a batch: %llu reads, %llu warm", (unsigned long long)lazy,
+          (unsigned long long)warm);
+    /* With one: all five in one vectored read, none at the lookups. */
+    uint64_t before = r->p.reader.reads;
+    py_code_cache_new_epoch(r->codes, &r->p.runtime, &r->p.reader);
+    CHECK(r, r->p.reader.reads - before == 1, "the batch took %llu reads",
+          (unsigned long long)(r->p.reader.reads - before));
+    uint64_t batched = reads_of_walk(r, leaf);
+    CHECK(r, batched == warm, "after the batch a walk took %llu reads, %llu warm", (unsigned long long)batched,
+          (unsigned long long)warm);
+    check_frames(r, chain5, 5, frames, 0);
+    if (r->failed)
+        return;
+
+    /* Frame 2's code object freed and another one built at its address. */
+    static const struct frame_spec other = {"/srv/other.py", "other", "Other.other", 77, 0, 77, 0, 1};
+    uint64_t replacement = make_code(r, &other);
+    uint8_t bytes[PY_CODE_READ_MAX];
+    size_t size = py_layout_code_read_size(l);
+    CHECK(r, pa_read(&r->p.reader, replacement, bytes, size, NULL) == PA_OK, "reading the replacement");
+    fake_memory_put(&r->p.memory, codes[2], bytes, size);
+    /* Within the epoch the old names stand (the documented window)... */
+    CHECK_STATUS(r, walk(r, leaf), PA_OK, "walk in the same epoch");
+    CHECK(r, strcmp(r->stack->frames[2].code->name, chain5[2].name) == 0, "replaced within the epoch: %s",
+          r->stack->frames[2].code->name);
+    /* ...and the batch of the next epoch finds the change: the lookup reads it anew. */
+    py_code_cache_new_epoch(r->codes, &r->p.runtime, &r->p.reader);
+    CHECK_STATUS(r, walk(r, leaf), PA_OK, "walk after the code changed");
+    CHECK(r, strcmp(r->stack->frames[2].code->name, "other") == 0, "frame 2 still named %s",
+          r->stack->frames[2].code->name);
+    check_frames(r, chain5, 2, frames, 0);
+
+    /* A code object the batch cannot read (unmapped now): the others are still
+     * checked in the batch, and the walk stops at the unreadable one as before. */
+    synth_frame_set_code(&r->p, frames[3], 0xdead00000000ull);
+    CHECK_STATUS(r, walk(r, leaf), PA_OK, "walk with frame 3's code unmapped");
+    py_code_cache_new_epoch(r->codes, &r->p.runtime, &r->p.reader);
+    CHECK_STATUS(r, walk(r, leaf), PA_OK, "walk after a batch with an unreadable code");
+    CHECK(r, r->stack->depth == 3 && r->stack->incomplete, "unmapped code: depth %zu incomplete %d",
+          r->stack->depth, r->stack->incomplete);
+    synth_frame_set_code(&r->p, frames[3], codes[3]);
+}
+
+static void test_code_epochs(void **state)
+{
+    (void)state;
+    for_each_version(scenario_code_epochs, "code objects checked again each epoch");
+}
+
 /* ---- corrupted data ---- */
 
 /* A region of deterministic noise, for garbage pointers to land in. */
@@ -1046,6 +1115,7 @@ int main(void)
         cmocka_unit_test(test_cycles_terminate),
         cmocka_unit_test(test_depth_cap),
         cmocka_unit_test(test_torn_reads),
+        cmocka_unit_test(test_code_epochs),
         cmocka_unit_test(test_corrupt_code_pointer),
         cmocka_unit_test(test_corrupt_strings),
         cmocka_unit_test(test_corrupt_instruction),
