@@ -10,6 +10,7 @@
 # processes it started, by PID.
 import argparse
 import os
+import random
 import re
 import select
 import shutil
@@ -233,28 +234,36 @@ def austin_support(label, python, tmp):
 
 def measure_max_rate(args, python, tmp):
     """Highest rate in the ladder held for args.rate_seconds on one busy thread: no lag
-    warning and samples within 2 % of rate x duration. Also the rate achieved at the
-    first rate that failed."""
+    warning and samples within 2 % of rate x duration. Searched from the top down (the
+    top is pyattach's own limit, -r 100000), so a machine that holds it spends one
+    run. Also the rate achieved at the lowest rate that failed above the best."""
     best, failed_at = None, None
     with Target(python, "--threads", 1, "--depth", 10, "--mode", "spin") as t:
-        for rate in RATE_LADDER:
-            started = time.monotonic()
-            proc, err = pyattach_start(args.pyattach, t.pid, rate, args.rate_seconds, os.path.join(tmp, "r.prof"),
-                                       args.rt)
-            run = pyattach_finish(proc, err, started, args.rate_seconds)
-            expected = rate * args.rate_seconds
-            if not run.lagged and abs(run.samples - expected) <= 0.02 * expected:
-                best = rate
-                continue
-            failed_at = (rate, run.samples / args.rate_seconds, run.lagged)
-            break
+        restore = pin_apart(t)
+        try:
+            for rate in reversed(RATE_LADDER):
+                started = time.monotonic()
+                proc, err = pyattach_start(args.pyattach, t.pid, rate, args.rate_seconds,
+                                           os.path.join(tmp, "r.prof"), args.rt)
+                run = pyattach_finish(proc, err, started, args.rate_seconds)
+                expected = rate * args.rate_seconds
+                if not run.lagged and abs(run.samples - expected) <= 0.02 * expected:
+                    best = rate
+                    break
+                failed_at = (rate, run.samples / args.rate_seconds, run.lagged)
+        finally:
+            os.sched_setaffinity(0, restore)
     return best, failed_at
 
 
 def measure_austin_max_rate(args, python, tmp):
     """austin at -i 1 (as fast as it goes) on the same busy thread: samples per second."""
     with Target(python, "--threads", 1, "--depth", 10, "--mode", "spin") as t:
-        run = austin_run(t.pid, 1e6, args.rate_seconds, os.path.join(tmp, "r.austin"), args.rt)
+        restore = pin_apart(t)
+        try:
+            run = austin_run(t.pid, 1e6, args.rate_seconds, os.path.join(tmp, "r.austin"), args.rt)
+        finally:
+            os.sched_setaffinity(0, restore)
     return run.samples / run.wall
 
 
@@ -266,40 +275,89 @@ def work_rate(target, seconds):
     return (n1 - n0) / (t1 - t0), (n1 - n0) / max(c1 - c0, 1e-9)
 
 
+def median_and_ci(values, rounds=2000):
+    """Median and a 95 % bootstrap interval for it (fixed seed: the same figures give
+    the same interval). The median, not the mean: now and then the host takes a
+    window's CPU away (a few % for a tenth of a second), which a mean would carry."""
+    rng = random.Random(1)
+    n = len(values)
+    boots = sorted(statistics.median(values[rng.randrange(n)] for _ in range(n)) for _ in range(rounds))
+    return statistics.median(values), boots[int(rounds * 0.025)], boots[int(rounds * 0.975) - 1]
+
+
+def steadiest_cpu(target, cpus):
+    """The CPU on which the target's work rate varies least over ten 0.05 s windows."""
+    best, best_cv = cpus[0], None
+    for cpu in cpus:
+        os.sched_setaffinity(target.pid, {cpu})
+        work_rate(target, 0.1)
+        rates = [work_rate(target, 0.05)[0] for _ in range(10)]
+        cv = statistics.stdev(rates) / statistics.mean(rates)
+        if best_cv is None or cv < best_cv:
+            best, best_cv = cpu, cv
+    return best
+
+
+def pin_apart(target):
+    """The target alone on the steadiest CPU we may use, this script and the samplers
+    it starts on the others: on a VM each vCPU runs at its own speed (here one ran the
+    target at twice the other's rate, and its speed wandered), and a target the
+    scheduler moves between them changes speed by tens of percent for reasons of the
+    host's. Returns the CPU set to restore."""
+    mine = os.sched_getaffinity(0)
+    cpus = sorted(mine)
+    chosen = steadiest_cpu(target, cpus) if len(cpus) > 1 else cpus[0]
+    os.sched_setaffinity(target.pid, {chosen})
+    os.sched_setaffinity(0, set(cpus) - {chosen} or {chosen})
+    return mine
+
+
 def measure_slowdown(args, python, rates, tmp, sampler):
-    """Target's own iterations/s with and without the sampler, interleaved; per rate
-    (median with, median without, slowdown %, noise % = spread of the 'without' runs)."""
+    """The target's own iterations/s in pairs of adjacent short windows, one with the
+    sampler running and one with it stopped (SIGSTOP: one sampler process per rate,
+    so the windows can be short and many); which comes first alternates. A pair's
+    slowdown is 1 - with/without; per rate the median over the pairs and its 95 %
+    bootstrap interval, per wall second and per second of the target's own CPU time,
+    and the target's rate without us."""
     window = args.slow_window
     out = {}
     with Target(python, "--threads", 1, "--depth", 10, "--mode", "spin") as t:
-        work_rate(t, 0.5)  # warm up
-        for rate in rates:
-            with_, without = [], []
-            for rep in range(args.slow_reps):
-                for sampled in ((True, False) if rep % 2 == 0 else (False, True)):
-                    if not sampled:
-                        without.append(work_rate(t, window))
-                        continue
-                    started = time.monotonic()
-                    if sampler == "pyattach":
-                        proc, err = pyattach_start(args.pyattach, t.pid, rate, window + 0.6,
-                                                   os.path.join(tmp, "s.prof"))
-                        time.sleep(0.3)  # attached and sampling
-                        with_.append(work_rate(t, window))
-                        pyattach_finish(proc, err, started, window + 0.6)
-                    else:
-                        output = os.path.join(tmp, "s.austin")
-                        proc, err = austin_start(t.pid, rate, output)
-                        time.sleep(0.3)
-                        with_.append(work_rate(t, window))
-                        austin_finish(proc, err, started, output)
-            figures = []
-            for k in (0, 1):  # per wall second, per CPU second
-                mw = statistics.median(r[k] for r in with_)
-                mo = statistics.median(r[k] for r in without)
-                spread = [r[k] for r in without]
-                figures += [mw, mo, (1 - mw / mo) * 100, (max(spread) - min(spread)) / mo * 100]
-            out[rate] = figures
+        restore = pin_apart(t)
+        try:
+            work_rate(t, 0.5)  # warm up
+            for rate in rates:
+                pairs = args.slow_pairs_1k if rate == 1000 else args.slow_pairs
+                started = time.monotonic()
+                if sampler == "pyattach":
+                    output = os.path.join(tmp, "s.prof")
+                    proc, err = pyattach_start(args.pyattach, t.pid, rate, pairs * 2 * (window + 0.05) + 30, output)
+                else:
+                    output = os.path.join(tmp, "s.austin")
+                    proc, err = austin_start(t.pid, rate, output)
+                time.sleep(0.5)  # attached and sampling
+                os.kill(proc.pid, signal.SIGSTOP)
+                wall, cpu, base = [], [], []
+                for rep in range(pairs):
+                    got = {}
+                    for sampled in ((True, False) if rep % 2 == 0 else (False, True)):
+                        if sampled:
+                            os.kill(proc.pid, signal.SIGCONT)
+                            time.sleep(0.005)  # back on its deadlines
+                        got[sampled] = work_rate(t, window)
+                        if sampled:
+                            os.kill(proc.pid, signal.SIGSTOP)
+                    wall.append((1 - got[True][0] / got[False][0]) * 100)
+                    cpu.append((1 - got[True][1] / got[False][1]) * 100)
+                    base.append(got[False][0])
+                os.kill(proc.pid, signal.SIGCONT)
+                if sampler == "pyattach":
+                    os.kill(proc.pid, signal.SIGINT)
+                    pyattach_finish(proc, err, started, 0)
+                else:
+                    austin_finish(proc, err, started, output)
+                out[rate] = median_and_ci(wall) + median_and_ci(cpu) + (statistics.median(base), pairs)
+        finally:
+            os.sched_setaffinity(0, restore)
     return out
 
 
@@ -383,8 +441,10 @@ def main():
     parser.add_argument("--only", help="comma-separated interpreter labels (default: all)")
     parser.add_argument("--parts", default="cost,rate,slowdown,long",
                         help="which measurements, comma-separated (default: all four)")
-    parser.add_argument("--no-rt", action="store_true",
-                        help="run the samplers of the rate search at normal priority, not SCHED_FIFO 10")
+    parser.add_argument("--rt", action="store_true",
+                        help="run the samplers of the rate search under SCHED_FIFO 10 (chrt); off by default: "
+                             "a sampler that spins between 10 us deadlines is throttled by the kernel's RT "
+                             "bandwidth limit (50 ms of every second)")
     args = parser.parse_args()
     if not os.access(args.pyattach, os.X_OK):
         parser.error("no pyattach binary at %s (--pyattach or $PYATTACH)" % args.pyattach)
@@ -396,17 +456,15 @@ def main():
         wanted = args.only.split(",")
         interpreters = [(l, p) for l, p in INTERPRETERS if l in wanted]
     args.cost_rate = 1000
-    # The rate search measures the sampler, not the machine's scheduling latency:
-    # on a shared machine a sleeping sampler wakes late at any rate.
-    args.rt = [] if args.no_rt else ["chrt", "-f", "10"]
+    args.rt = ["chrt", "-f", "10"] if args.rt else []
     if args.long_seconds is None:
         args.long_seconds = 10.0 if args.quick else 600.0
     if args.quick:
         args.cost_short, args.cost_long, args.cost_reps = 0.3, 1.3, 1
-        args.rate_seconds, args.slow_window, args.slow_reps = 2.0, 1.0, 2
+        args.rate_seconds, args.slow_window, args.slow_pairs, args.slow_pairs_1k = 2.0, 0.1, 20, 40
     else:
-        args.cost_short, args.cost_long, args.cost_reps = 0.3, 2.3, 2
-        args.rate_seconds, args.slow_window, args.slow_reps = 10.0, 1.0, 6
+        args.cost_short, args.cost_long, args.cost_reps = 0.3, 2.3, 3
+        args.rate_seconds, args.slow_window, args.slow_pairs, args.slow_pairs_1k = 10.0, 0.1, 60, 300
 
     with open("/proc/loadavg") as f:
         load = f.read().split()[:3]
@@ -461,7 +519,8 @@ def measure_rate_table(args, interpreters, austin_ok, tmp):
         rows.append([label, fmt(best, "%d") if best else "<1000",
                      "%d Hz -> %.0f/s%s" % (failed[0], failed[1], ", lag warning" if failed[2] else "")
                      if failed else "-", fmt(a, "%.0f"), fmt(ratio(best, a), "%.2f")])
-    table("Highest rate sustained for %.0f s on one busy thread (depth 10; no lag warning, samples within 2 %%%s)"
+    table("Highest rate sustained for %.0f s on one busy thread (depth 10; no lag warning, samples within 2 %%; "
+          "target pinned to one CPU, sampler to the others%s)"
           % (args.rate_seconds, "; samplers under chrt -f 10" if args.rt else ""), ["python", "pyattach Hz", "first miss (achieved)", "austin -i 1 /s",
                                 "ratio"], rows)
     return sustained
@@ -470,26 +529,33 @@ def measure_rate_table(args, interpreters, austin_ok, tmp):
 def measure_slowdown_table(args, interpreters, austin_ok, tmp):
     rows, slow_1k = [], {}
     rates = (100, 1000, 10000)
+
+    def ci(figures, k):
+        return "%+.2f [%+.2f, %+.2f]" % figures[k:k + 3]
+
     for label, python in interpreters:
         p = measure_slowdown(args, python, rates, tmp, "pyattach")
         a = measure_slowdown(args, python, rates, tmp, "austin") if label in austin_ok else {}
-        slow_1k[label] = (p[1000][2], p[1000][3], p[1000][6])
+        slow_1k[label] = p[1000]
         for rate in rates:
-            rows.append([label, rate, "%.0f" % p[rate][1], "%.0f" % p[rate][0], "%.1f" % p[rate][2],
-                         "%.1f" % p[rate][3], "%.1f" % p[rate][6], "%.1f" % p[rate][7],
-                         fmt(a[rate][2] if a else None), fmt(a[rate][6] if a else None)])
-    table("Target slowdown (its own iterations, median of %d interleaved %.0f s windows with/without; "
-          "wall: per second; cpu: per second of its own CPU time; noise: spread of the 'without' windows)"
-          % (args.slow_reps, args.slow_window),
-          ["python", "Hz", "it/s without", "it/s with", "slowdown wall %", "noise %", "slowdown cpu %",
-           "noise %", "austin wall %", "austin cpu %"], rows)
+            rows.append([label, rate, p[rate][7], "%.0f" % p[rate][6], ci(p[rate], 0), ci(p[rate], 3),
+                         ci(a[rate], 0) if a else "-"])
+    table("Target slowdown %% (its own loop iterations; N pairs of adjacent %.2f s windows, sampler running / "
+          "stopped, order alternating; median of the pairs' slowdowns [95 %% bootstrap interval]; wall: per "
+          "second; cpu: per second of the target's own CPU time; target pinned to one CPU, samplers to the "
+          "others)" % args.slow_window,
+          ["python", "Hz", "pairs", "it/s without", "wall %", "cpu %", "austin wall %"], rows)
     return slow_1k
 
 
 def measure_long_table(args, interpreters, austin_ok, tmp):
-    jobs = [(label, python, "pyattach") for label, python in interpreters]
-    jobs += [(label, python, "austin") for label, python in interpreters if label in austin_ok]
-    long = measure_long(args, jobs, tmp)
+    # Two groups, one after the other: pyattach on every interpreter, then austin on
+    # those it reads. All fourteen at once overloaded a 2-CPU machine (load 11): the
+    # samplers then waited for a CPU and took two thirds of their samples.
+    long = measure_long(args, [(label, python, "pyattach") for label, python in interpreters], tmp)
+    jobs = [(label, python, "austin") for label, python in interpreters if label in austin_ok]
+    if jobs:
+        long.update(measure_long(args, jobs, tmp))
     rows = []
     for label, _ in interpreters:
         p = long[(label, "pyattach")]
@@ -497,8 +563,8 @@ def measure_long_table(args, interpreters, austin_ok, tmp):
         rows.append([label, "%.1f" % p[0], "%.1f" % p[1], "%d/%d" % (p[2], p[3]), p[4],
                      fmt(a[0] if a else None), fmt(a[1] if a else None), "%d" % a[2] if a else "-",
                      fmt(ratio(p[0], a[0]) if a else None, "%.2f")])
-    table("Long run: %.0f s at 1 kHz, 2000 generated functions, ~3000 distinct call paths; all runs at once "
-          "(%d targets)" % (args.long_seconds, len(jobs)),
+    table("Long run: %.0f s at 1 kHz, 2000 generated functions, ~3000 distinct call paths; pyattach on every "
+          "interpreter at once, then austin on %d at once" % (args.long_seconds, len(jobs)),
           ["python", "pyattach CPU %", "peak RSS MB", "samples/expected", "stacks written",
            "austin CPU %", "austin RSS MB", "austin samples", "CPU ratio"], rows)
     return long
@@ -520,12 +586,11 @@ def report_targets(interpreters, ratios, sustained, slow_1k, long):
               % (verdict(new and all(r is not None and r >= 100000 for _, r in new)),
                  ", ".join("%s %s" % (l, r or "<1000") for l, r in new) or "no 3.11+ interpreter run"))
     if slow_1k:
-        print("  %s  target slowdown <= 1 %% at 1 kHz (wall): worst %.1f %% (%s); noise of the runs without "
-              "us up to %.1f %%; per CPU second: %s"
-              % (verdict(all(v[0] <= 1.0 for v in slow_1k.values())), max(v[0] for v in slow_1k.values()),
-                 ", ".join("%s %.1f" % (l, v[0]) for l, v in slow_1k.items()),
-                 max(v[1] for v in slow_1k.values()),
-                 ", ".join("%s %.1f" % (l, v[2]) for l, v in slow_1k.items())))
+        # Shown only when the whole interval lies at or below 1 %.
+        upper = {l: v[2] for l, v in slow_1k.items()}
+        print("  %s  target slowdown <= 1 %% at 1 kHz (wall; upper end of the 95 %% interval): worst %.2f %% (%s)"
+              % (verdict(all(u <= 1.0 for u in upper.values())), max(upper.values()),
+                 ", ".join("%s %.2f" % (l, u) for l, u in upper.items())))
     if long:
         rss = max(v[1] for k, v in long.items() if k[1] == "pyattach")
         print("  %s  peak RSS <= 20 MB: worst %.1f MB" % (verdict(rss <= 20.0), rss))
