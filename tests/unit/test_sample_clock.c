@@ -79,11 +79,13 @@ static void behind_once_more_than_one_percent_is_missed(void **state)
     at_rate(&c, 1000);
     for (int i = 0; i < 990; i++)
         pa_sample_clock_advance(&c, c.next);
+    pa_sample_clock_advance(&c, c.next + 5.5e-3); /* under the limit: caught up */
+    assert_int_equal(c.missed, 0);
+    pa_sample_clock_advance(&c, c.next + 10.5e-3); /* 10 dropped of 1002 */
+    assert_int_equal(c.missed, 10);
     assert_false(pa_sample_clock_behind(&c));
-    pa_sample_clock_advance(&c, c.next + 5.5e-3); /* 5 dropped of 996 */
-    assert_int_equal(c.missed, 5);
-    assert_false(pa_sample_clock_behind(&c));
-    pa_sample_clock_advance(&c, c.next + 20.5e-3); /* 25 dropped of 1017 */
+    pa_sample_clock_advance(&c, c.next + 20.5e-3); /* 30 dropped of 1023 */
+    assert_int_equal(c.missed, 30);
     assert_true(pa_sample_clock_behind(&c));
 }
 
