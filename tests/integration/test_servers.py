@@ -497,7 +497,9 @@ class TestGunicorn(ServerTestBase):
 
             summary = summary_lines(stderr)
             self.assertTrue(summary[victim][4], "the replaced worker is not reported as exited:\n" + stderr)
-            self.assertGreater(summary[victim][0], 100, "samples of the replaced worker before it left")
+            # Killed 1 s after three recordings were started, at 100 Hz: ~100 samples, fewer
+            # when attaching is slow (the ASan build on a loaded machine gave exactly 100).
+            self.assertGreater(summary[victim][0], 50, "samples of the replaced worker before it left")
             # Followed within a second of its start: samples for all but ~1 s of the
             # part of the recording it lived through (it started after the kill).
             lived = min(ages[new[0]], RECORD_SECONDS)
