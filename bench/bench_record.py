@@ -29,6 +29,7 @@ from harness import INTERPRETERS, require_interpreters  # noqa: E402
 TARGET = os.path.join(HERE, "targets", "bench_target.py")
 AUSTIN = "/usr/bin/austin"
 SAMPLES_RE = re.compile(r": (\d+) samples, ")
+STALLS_RE = re.compile(r"missed in (\d+) stalls \(longest ([0-9.]+) ms\)")
 RATE_LADDER = [1000, 2000, 5000, 10000, 20000, 50000, 100000]
 NEW_VERSIONS = ("3.11", "3.12", "3.13", "debian-3.11")  # the >= 100 kHz target
 
@@ -250,7 +251,9 @@ def measure_max_rate(args, python, tmp):
                 if not run.lagged and abs(run.samples - expected) <= 0.02 * expected:
                     best = rate
                     break
-                failed_at = (rate, run.samples / args.rate_seconds, run.lagged)
+                stalls = STALLS_RE.search(run.stderr)
+                failed_at = (rate, run.samples / args.rate_seconds,
+                             ", %s stalls, longest %s ms" % stalls.groups() if stalls else "")
         finally:
             os.sched_setaffinity(0, restore)
     return best, failed_at
@@ -517,7 +520,7 @@ def measure_rate_table(args, interpreters, austin_ok, tmp):
         sustained[label] = best
         a = measure_austin_max_rate(args, python, tmp) if label in austin_ok else None
         rows.append([label, fmt(best, "%d") if best else "<1000",
-                     "%d Hz -> %.0f/s%s" % (failed[0], failed[1], ", lag warning" if failed[2] else "")
+                     "%d Hz -> %.0f/s%s" % failed
                      if failed else "-", fmt(a, "%.0f"), fmt(ratio(best, a), "%.2f")])
     table("Highest rate sustained for %.0f s on one busy thread (depth 10; no lag warning, samples within 2 %%; "
           "target pinned to one CPU, sampler to the others%s)"
