@@ -95,12 +95,19 @@ static enum pa_status read_remote_blocks(struct pa_reader *reader, const uint64_
         return PA_OK;
     }
     while (*done < count) {
-        size_t n = count - *done < BLOCKS_PER_CALL ? count - *done : BLOCKS_PER_CALL;
+        size_t n = count - *done < BLOCKS_PER_CALL ? count - *done : BLOCKS_PER_CALL, runs = 0;
         for (size_t i = 0; i < n; i++) {
+            uint64_t addr = addrs[*done + i];
             local[i] = (struct iovec){.iov_base = bufs[*done + i], .iov_len = size};
-            remote[i] = (struct iovec){.iov_base = (void *)(uintptr_t)addrs[*done + i], .iov_len = size};
+            /* Blocks that follow each other in the target are one remote range: the
+             * kernel looks up the mapping and pins the pages once per range, which
+             * costs more than copying a block. */
+            if (runs > 0 && (uint64_t)(uintptr_t)remote[runs - 1].iov_base + remote[runs - 1].iov_len == addr)
+                remote[runs - 1].iov_len += size;
+            else
+                remote[runs++] = (struct iovec){.iov_base = (void *)(uintptr_t)addr, .iov_len = size};
         }
-        ssize_t got = process_vm_readv(mem->pid, local, n, remote, n, 0);
+        ssize_t got = process_vm_readv(mem->pid, local, n, remote, runs, 0);
         if (got < 0)
             return errno == ESRCH ? PA_E_NO_PROCESS : PA_E_READ;
         /* A block that cannot be read ends the transfer: only whole blocks count. */

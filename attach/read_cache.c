@@ -83,10 +83,24 @@ void pa_read_cache_free(struct pa_read_cache *c)
     c->lines = NULL;
 }
 
+/* In address order, so that neighbouring lines go to the reader as one range (the
+ * working set is a dozen lines: insertion sort). */
+static void sort_lines(uint64_t *lines, size_t count)
+{
+    for (size_t i = 1; i < count; i++) {
+        uint64_t line = lines[i];
+        size_t j = i;
+        for (; j > 0 && lines[j - 1] > line; j--)
+            lines[j] = lines[j - 1];
+        lines[j] = line;
+    }
+}
+
 /* Fetches the previous sample's lines into their slots with one vectored read. Two
  * lines that share a slot: the later one wins, the other is read on demand. */
-static void prefetch(struct pa_read_cache *c, const uint64_t *lines, size_t count)
+static void prefetch(struct pa_read_cache *c, uint64_t *lines, size_t count)
 {
+    sort_lines(lines, count);
     uint8_t *bufs[PA_CACHE_SLOTS];
     for (size_t i = 0; i < count; i++)
         bufs[i] = c->lines + slot_for(lines[i]) * PA_CACHE_LINE;
