@@ -187,6 +187,7 @@ static void sample_until_done(struct pa_sampler *sampler, const struct pa_option
             last_status = now;
         }
     }
+    pa_sampler_flush(sampler);
     if (status_line)
         fputs("\r\033[K", stderr);
     /* A late tick that is caught up costs nothing; deadlines dropped after stalls

@@ -6,10 +6,11 @@
 #include <string.h>
 
 #include "attach/thread_stop.h"
+#include "output/index_table.h"
 #include "python_frames/thread_names.h"
 #include "unwind/native_sample.h"
 
-#define ALIVE_CHECK_INTERVAL 0.1 /* seconds between start-time checks of a target */
+#define CONFIRM_INTERVAL 1e-3     /* seconds of stacks held until the target is seen alive */
 #define DISCOVERY_INTERVAL 0.5
 #define SYNTHETIC_FRAMES 2       /* <thread ...> and <process ...> roots */
 #define ATTACH_ATTEMPTS 4        /* a descendant may not have exec'd Python yet */
@@ -57,6 +58,7 @@ enum pa_status pa_sampler_init(struct pa_sampler *s, const struct pa_options *op
 
 static void free_process(struct pa_sampled_process *p)
 {
+    pa_pending_stacks_free(&p->pending);
     pa_native_session_close(p->native);
     py_process_detach(&p->python);
     free(p->names);
@@ -243,25 +245,63 @@ static void append_synthetic(struct pa_frame *frame, const char *label)
     frame->function = label;
     frame->first_line = 0;
     frame->line = 0;
-    frame->call_id = (uint64_t)(uintptr_t)label; /* one everlasting call per root */
+    /* One everlasting call per root: its id from the text, as the same label sits
+     * at different addresses from sample to sample (held stacks carry copies). */
+    frame->call_id = pa_hash_bytes(label, strlen(label));
 }
 
-/* Hands s->frames[0, depth) plus the synthetic roots to the sink. */
+/* Keeps s->frames[0, depth) until the target is known to have been alive after the read. */
 static void emit_frames(struct pa_sampler *s, struct pa_sampled_process *p, const struct py_thread *t,
                         size_t depth, bool incomplete, double weight, double now)
 {
-    if (s->options->threads)
-        append_synthetic(&s->frames[depth++], thread_label(p, t));
-    if (s->process_roots)
-        append_synthetic(&s->frames[depth++], p->root_label);
-    struct pa_stack out = {.pid = p->pid,
-                           .tid = t->tid,
-                           .weight = weight,
-                           .timestamp = now,
-                           .incomplete = incomplete,
-                           .depth = depth,
-                           .frames = s->frames};
-    s->sink(s->user, p, &out);
+    struct pa_stack stack = {.pid = p->pid,
+                             .tid = t->tid,
+                             .weight = weight,
+                             .timestamp = now,
+                             .incomplete = incomplete,
+                             .depth = depth,
+                             .frames = s->frames};
+    if (!pa_pending_stacks_add(&p->pending, &stack, s->options->threads ? thread_label(p, t) : NULL))
+        p->pending.errors++;
+}
+
+/* Hands every pending stack, plus the synthetic roots, to the sink. */
+static void deliver(struct pa_sampler *s, struct pa_sampled_process *p)
+{
+    struct pa_pending_stacks *pending = &p->pending;
+    for (size_t i = 0; i < pending->count; i++) {
+        struct pa_stack stack = pa_pending_stacks_get(pending, i);
+        size_t depth = stack.depth;
+        memcpy(s->frames, stack.frames, depth * sizeof *s->frames);
+        if (s->options->threads)
+            append_synthetic(&s->frames[depth++], pa_pending_stacks_label(pending, i));
+        if (s->process_roots)
+            append_synthetic(&s->frames[depth++], p->root_label);
+        stack.depth = depth;
+        stack.frames = s->frames;
+        s->sink(s->user, p, &stack);
+    }
+    p->samples += pending->samples;
+    p->idle += pending->idle;
+    p->errors += pending->errors;
+    pa_pending_stacks_clear(pending);
+}
+
+static void lose_target(struct pa_sampled_process *p)
+{
+    p->alive = false;
+    pa_pending_stacks_clear(&p->pending);
+}
+
+/* The check the pending stacks wait for: made after their reads, so a target alive
+ * now was the process those reads saw. */
+static void confirm(struct pa_sampler *s, struct pa_sampled_process *p, double now)
+{
+    p->confirmed_at = now;
+    if (pa_process_alive(&p->python.target.process))
+        deliver(s, p);
+    else
+        lose_target(p);
 }
 
 static void emit(struct pa_sampler *s, struct pa_sampled_process *p, const struct py_thread *t, double weight,
@@ -290,25 +330,18 @@ static void sample_native(struct pa_sampler *s, struct pa_sampled_process *p, st
                                              PA_NATIVE_MERGED_MAX, &merged, &err);
     if (status != PA_OK || merged.depth == 0) {
         if (status == PA_OK || status == PA_E_NO_PROCESS)
-            p->idle++; /* ended between the listing and the stop */
+            p->pending.idle++; /* ended between the listing and the stop */
         else
-            p->errors++;
+            p->pending.errors++;
         return;
     }
     if (merged.incomplete)
-        p->errors++;
+        p->pending.errors++;
     emit_frames(s, p, t, merged.depth, merged.incomplete, weight, now);
 }
 
 static void read_process(struct pa_sampler *s, struct pa_sampled_process *p, double weight, double now)
 {
-    if (now - p->last_alive_check >= ALIVE_CHECK_INTERVAL) {
-        p->last_alive_check = now;
-        if (!pa_process_alive(&p->python.target.process)) {
-            p->alive = false;
-            return;
-        }
-    }
     size_t count = 0;
     struct pa_error err = {0};
     py_process_begin_sample(&p->python);
@@ -318,16 +351,9 @@ static void read_process(struct pa_sampler *s, struct pa_sampled_process *p, dou
          * became another program): it is a new target, for discovery to find. */
         if (status == PA_E_NO_PROCESS || !pa_process_alive(&p->python.target.process) ||
             pa_target_exec_happened(&p->python.target))
-            p->alive = false;
+            lose_target(p);
         else
-            p->errors++;
-        return;
-    }
-    /* Every tick, after reading the thread list and before walking a stack: a target
-     * that exited and was reaped may have had its PID taken by another process (a
-     * forked worker is there within a millisecond); its start time tells. */
-    if (!pa_process_alive(&p->python.target.process)) {
-        p->alive = false;
+            p->pending.errors++;
         return;
     }
     p->tick++;
@@ -347,9 +373,9 @@ static void read_process(struct pa_sampler *s, struct pa_sampled_process *p, dou
         double thread_weight = weight;
         if (!wanted(s, p, t, entry, &thread_weight))
             continue;
-        p->samples++;
+        p->pending.samples++;
         if (t->frame_addr == 0) {
-            p->idle++;
+            p->pending.idle++;
             continue;
         }
         if (p->native != NULL) {
@@ -358,15 +384,15 @@ static void read_process(struct pa_sampler *s, struct pa_sampled_process *p, dou
         }
         status = py_walk_stack(&p->python.walker, t->frame_addr, s->stack, &err);
         if (status != PA_OK) {
-            p->errors++;
+            p->pending.errors++;
             continue;
         }
         if (s->stack->depth == 0) {
-            p->idle++;
+            p->pending.idle++;
             continue;
         }
         if (s->stack->incomplete)
-            p->errors++;
+            p->pending.errors++;
         emit(s, p, t, thread_weight, now);
     }
     forget_gone_threads(p);
@@ -423,7 +449,7 @@ static void sample_process(struct pa_sampler *s, struct pa_sampled_process *p, d
         read_process(s, p, weight, now);
     pa_stopper_release(&stopper);
     if (status == PA_E_NO_PROCESS || (status != PA_OK && !pa_process_alive(&p->python.target.process)))
-        p->alive = false;
+        lose_target(p);
     else if (status != PA_OK)
         p->errors++;
 }
@@ -433,6 +459,18 @@ void pa_sampler_tick(struct pa_sampler *s, double weight, double now)
     for (size_t i = 0; i < s->count; i++)
         if (s->processes[i]->alive)
             sample_process(s, s->processes[i], weight, now);
+    for (size_t i = 0; i < s->count; i++)
+        if (s->processes[i]->alive && now - s->processes[i]->confirmed_at >= CONFIRM_INTERVAL)
+            confirm(s, s->processes[i], now);
+}
+
+void pa_sampler_flush(struct pa_sampler *s)
+{
+    for (size_t i = 0; i < s->count; i++) {
+        struct pa_sampled_process *p = s->processes[i];
+        if (p->alive && pa_pending_stacks_any(&p->pending))
+            confirm(s, p, p->confirmed_at);
+    }
 }
 
 size_t pa_sampler_alive(const struct pa_sampler *s)

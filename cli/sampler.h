@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "cli/options.h"
+#include "cli/pending_stacks.h"
 #include "output/stack.h"
 #include "python_frames/python_process.h"
 
@@ -23,7 +24,8 @@ struct pa_sampled_process {
     char version[32];
     /* counters for the summary: thread samples taken, without Python frames, failed */
     uint64_t samples, idle, errors;
-    double last_alive_check;
+    struct pa_pending_stacks pending; /* read since the last check that the target lives */
+    double confirmed_at;              /* when that check was made */
     uint64_t tick;                /* thread listings so far, to forget threads that are gone */
     uint64_t gil_ticks;           /* listings where some thread held the GIL (top's GIL share) */
     struct pa_native_session *native; /* --native: stopper, unwinder, symbols */
@@ -58,8 +60,13 @@ void pa_sampler_free(struct pa_sampler *sampler);
 enum pa_status pa_sampler_add(struct pa_sampler *sampler, pid_t pid, struct pa_error *err);
 
 /* One sample of every thread, each standing for `weight` seconds at time `now`
- * (seconds since the start). */
+ * (seconds since the start). Stacks reach the sink once a later check has found
+ * their target alive: within the same tick at rates up to 1 kHz, after up to 1 ms
+ * above (see pending_stacks.h). */
 void pa_sampler_tick(struct pa_sampler *sampler, double weight, double now);
+
+/* Hands on every stack still waiting for that check (after the last tick). */
+void pa_sampler_flush(struct pa_sampler *sampler);
 
 /* With --subprocesses, attaches to descendants not yet followed (at most every 0.5 s). */
 void pa_sampler_discover(struct pa_sampler *sampler, double now);

@@ -78,6 +78,7 @@ static void tick(struct top *t, double weight)
     t->model.tick_stacks = 0;
     pa_sampler_discover(&t->sampler, now);
     pa_sampler_tick(&t->sampler, weight, now);
+    pa_sampler_flush(&t->sampler); /* this tick's stacks in this tick's figures */
     totals(&t->sampler, &idle1, &errors, &listings, &gil);
     t->active = t->model.tick_stacks;
     t->idle = (unsigned)(idle1 - idle0);

@@ -5,12 +5,14 @@
 # Targets run in a session of their own: stopping one kills its process group, which
 # holds exactly the processes it started (pool workers, children).
 import collections
+import json
 import os
+import subprocess
 import tempfile
 import time
 import unittest
 
-from harness import Target, for_each_interpreter, require_interpreters, run_pyattach, \
+from harness import INTERPRETERS, Target, for_each_interpreter, require_interpreters, run_pyattach, \
     script_path
 from test_servers import PROCESS_ROOT, THREAD_ROOT, folded_function, read_folded, summary_lines
 
@@ -39,6 +41,31 @@ sys.stdout.write("READY {}\n")
 sys.stdout.flush()
 while True:
     time.sleep(1)
+'''
+
+
+# Three threads parked in one call each, the main thread asleep: with --threads,
+# each thread's root and every frame below it is one call for the whole recording.
+PARKED_TARGET = r'''
+import sys, threading, time
+def parked():
+    while True:
+        time.sleep(1)
+for i in range(3):
+    threading.Thread(target=parked, name="parked-%d" % i, daemon=True).start()
+sys.stdout.write("READY {}\n")
+sys.stdout.flush()
+while True:
+    time.sleep(1)
+'''
+
+# ncalls of every function in a pstats file, keyed by function name.
+NCALLS_BY_NAME = r'''
+import collections, json, pstats, sys
+calls = collections.Counter()
+for (_, _, name), (cc, nc, tt, ct, callers) in pstats.Stats(sys.argv[1]).stats.items():
+    calls[name] += nc
+print(json.dumps(calls))
 '''
 
 
@@ -97,6 +124,30 @@ class TestModes(unittest.TestCase):
                     self.assertTrue(THREAD_ROOT.match(frames[0]), frames[:2])
 
         for_each_interpreter(self, check)
+
+    def test_roots_are_one_call_each_at_any_rate(self):
+        """The synthetic roots are one everlasting call: a root seen anew in every
+        sample would make every frame below it a new call too. Above 1 kHz stacks are
+        held for the liveness check (cli/pending_stacks.h) and the root labels are
+        copies, so this runs at 100 Hz and 5 kHz, two targets (process roots) and
+        --threads."""
+        python = dict(INTERPRETERS)["3.12.1"]
+        with tempfile.TemporaryDirectory() as tmp, Group([python, "-c", PARKED_TARGET]) as a, \
+                Group([python, "-c", PARKED_TARGET]) as b:
+            for rate in (100, 5000):
+                out = os.path.join(tmp, "roots%d.prof" % rate)
+                record(["-p", a.pid, "-p", b.pid, "--threads", "-r", rate, "-d", 1, "-o", out])
+                calls = json.loads(subprocess.run(["/usr/bin/python3", "-c", NCALLS_BY_NAME, out], check=True,
+                                                  stdout=subprocess.PIPE).stdout.decode())
+                roots = {name: n for name, n in calls.items() if name.startswith("<")}
+                # Calls are told apart per thread: a process root counts once for each
+                # of its four threads, a thread root once.
+                processes = [n for name, n in roots.items() if name.startswith("<process")]
+                threads = [n for name, n in roots.items() if name.startswith("<thread")]
+                self.assertEqual(processes, [4, 4], "rate %d: %r" % (rate, roots))
+                self.assertEqual(threads, [1] * 8, "rate %d: %r" % (rate, roots))
+                self.assertEqual(calls["parked"], 6, "rate %d: %r" % (rate, calls))
+                self.assertEqual(calls["<module>"], 2, "rate %d: %r" % (rate, calls))
 
     def test_multiprocessing_pool(self):
         def check(label, python):

@@ -1,0 +1,70 @@
+/* Stacks waiting for the check that proves their target was still alive. */
+#include "cli/pending_stacks.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static bool reserve(void **array, size_t *capacity, size_t needed, size_t item)
+{
+    if (needed <= *capacity)
+        return true;
+    size_t n = *capacity ? *capacity : 16;
+    while (n < needed)
+        n *= 2;
+    void *bigger = realloc(*array, n * item);
+    if (bigger == NULL)
+        return false;
+    *array = bigger;
+    *capacity = n;
+    return true;
+}
+
+bool pa_pending_stacks_add(struct pa_pending_stacks *p, const struct pa_stack *stack, const char *thread_label)
+{
+    if (!reserve((void **)&p->stacks, &p->capacity, p->count + 1, sizeof *p->stacks) ||
+        !reserve((void **)&p->frames, &p->frame_capacity, p->frame_count + stack->depth, sizeof *p->frames))
+        return false;
+    struct pa_pending_stack *entry = &p->stacks[p->count++];
+    entry->stack = *stack;
+    entry->stack.frames = NULL;
+    entry->first_frame = p->frame_count;
+    /* Not snprintf: this runs for every stack, up to a million times a second. */
+    size_t len = thread_label ? strnlen(thread_label, sizeof entry->thread_label - 1) : 0;
+    memcpy(entry->thread_label, thread_label ? thread_label : "", len);
+    entry->thread_label[len] = '\0';
+    if (stack->depth > 0)
+        memcpy(p->frames + p->frame_count, stack->frames, stack->depth * sizeof *p->frames);
+    p->frame_count += stack->depth;
+    return true;
+}
+
+struct pa_stack pa_pending_stacks_get(const struct pa_pending_stacks *p, size_t i)
+{
+    struct pa_stack stack = p->stacks[i].stack;
+    stack.frames = p->frames + p->stacks[i].first_frame;
+    return stack;
+}
+
+const char *pa_pending_stacks_label(const struct pa_pending_stacks *p, size_t i)
+{
+    return p->stacks[i].thread_label;
+}
+
+bool pa_pending_stacks_any(const struct pa_pending_stacks *p)
+{
+    return p->count > 0 || p->samples > 0 || p->idle > 0 || p->errors > 0;
+}
+
+void pa_pending_stacks_clear(struct pa_pending_stacks *p)
+{
+    p->count = 0;
+    p->frame_count = 0;
+    p->samples = p->idle = p->errors = 0;
+}
+
+void pa_pending_stacks_free(struct pa_pending_stacks *p)
+{
+    free(p->stacks);
+    free(p->frames);
+    memset(p, 0, sizeof *p);
+}
