@@ -61,8 +61,8 @@ enum pa_status pa_sampler_add(struct pa_sampler *sampler, pid_t pid, struct pa_e
 
 /* One sample of every thread, each standing for `weight` seconds at time `now`
  * (seconds since the start). Stacks reach the sink once a later check has found
- * their target alive: within the same tick at rates up to 1 kHz, after up to 1 ms
- * above (see pending_stacks.h). */
+ * their target alive: within the same tick at rates up to 2 kHz, after up to
+ * 0.5 ms above (see pending_stacks.h). */
 void pa_sampler_tick(struct pa_sampler *sampler, double weight, double now);
 
 /* Hands on every stack still waiting for that check (after the last tick). */
