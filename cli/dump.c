@@ -215,7 +215,7 @@ int pa_cmd_dump(int argc, char **argv)
             break;
         }
         struct pa_error walk_err = {0};
-        t->status = py_walk_stack(&p.walker, t->thread.frame_addr, t->stack, &walk_err);
+        t->status = py_walk_thread(&p.walker, &t->thread, t->stack, &walk_err);
         if (session != NULL && t->status == PA_OK) {
             /* Again, with the thread stopped, so its C and Python frames agree. */
             struct pa_merge_result merged;

@@ -385,7 +385,7 @@ static void read_process(struct pa_sampler *s, struct pa_sampled_process *p, dou
             sample_native(s, p, t, thread_weight, now);
             continue;
         }
-        status = py_walk_stack(&p->python.walker, t->frame_addr, s->stack, &err);
+        status = py_walk_thread(&p->python.walker, t, s->stack, &err);
         if (status != PA_OK) {
             p->pending.errors++;
             continue;

@@ -12,6 +12,7 @@
 
 struct py_code_cache {
     uint64_t epoch; /* advanced by py_code_cache_new_epoch; entries checked once per epoch */
+    uint64_t generation; /* the interpreters' code object generation last noted (3.14+) */
     struct py_code_info **slots;
     size_t capacity; /* a power of two */
     size_t count;
@@ -292,6 +293,15 @@ void py_code_cache_new_epoch(struct py_code_cache *cache, const struct py_runtim
     }
     if (count > 0)
         check_batch(cache, rt, reader, batch, count, size);
+}
+
+void py_code_cache_note_generation(struct py_code_cache *cache, const struct py_runtime *rt,
+                                   struct pa_reader *reader, uint64_t generation)
+{
+    if (generation == cache->generation)
+        return;
+    cache->generation = generation;
+    py_code_cache_new_epoch(cache, rt, reader);
 }
 
 int py_code_line(const struct py_code_info *code, const struct py_runtime *rt, int instr_offset)

@@ -53,6 +53,13 @@ enum pa_status py_code_lookup(struct py_code_cache *cache, const struct py_runti
  * their lookup. */
 void py_code_cache_new_epoch(struct py_code_cache *cache, const struct py_runtime *rt, struct pa_reader *reader);
 
+/* 3.14+: the interpreters tell when a code object was freed (a generation counter,
+ * given here summed up over them): a change starts a new epoch at once, so an entry
+ * whose code object was freed and its address reused is not trusted for the rest of
+ * the epoch. */
+void py_code_cache_note_generation(struct py_code_cache *cache, const struct py_runtime *rt,
+                                   struct pa_reader *reader, uint64_t generation);
+
 /* The current line of a frame of this code at byte offset instr_offset. */
 int py_code_line(const struct py_code_info *code, const struct py_runtime *rt, int instr_offset);
 

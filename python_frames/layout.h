@@ -57,6 +57,14 @@ enum py_instance_dict_model {
                                      * (Py_TPFLAGS_INLINE_VALUES) PyDictValues at obj + tp_basicsize */
 };
 
+/* What a frame's f_executable (and its fast locals) hold. */
+enum py_ref_model {
+    PY_REFS_POINTERS, /* <= 3.13: PyObject * */
+    PY_REFS_TAGGED,   /* >= 3.14: _PyStackRef, a PyObject * with tag bits in its low 2 bits
+                       * (Py_TAG_BITS: 3 in GIL builds; NULL is Py_TAG_REFCNT alone) */
+};
+#define PY_STACKREF_TAG_BITS UINT64_C(3)
+
 struct py_layout {
     uint32_t version_hex;  /* PY_VERSION_HEX this table was taken from, e.g. 0x030b07f0 */
     enum py_runtime_model runtime_model;
@@ -65,6 +73,7 @@ struct py_layout {
     enum py_linetable_model linetable_model;
     enum py_gil_model gil_model;
     enum py_instance_dict_model instance_dict_model;
+    enum py_ref_model ref_model;
 
     struct {               /* _PyRuntimeState */
         int32_t size;                    /* bytes to read from its start to reach every field below */
@@ -78,6 +87,8 @@ struct py_layout {
         int32_t threads_head;  /* tstate_head (<= 3.10), threads.head (>= 3.11) */
         int32_t ceval_gil;     /* ceval.gil, a struct _gil_runtime_state * (>= 3.12) */
         int32_t modules;       /* modules (<= 3.11), imports.modules (>= 3.12): sys.modules, a dict */
+        int32_t code_object_generation; /* _code_object_generation (>= 3.14): advanced whenever a
+                                         * code object is freed */
     } interpreter_state;
 
     struct {               /* PyThreadState */
@@ -88,6 +99,8 @@ struct py_layout {
         int32_t cframe;           /* cframe, a _PyCFrame * (3.11, 3.12) */
         int32_t thread_id;        /* pthread_t */
         int32_t native_thread_id; /* the kernel TID (>= 3.8) */
+        int32_t base_frame;       /* base_frame (>= 3.15): the sentinel frame every complete walk
+                                   * ends at */
     } thread_state;
 
     struct {               /* _PyCFrame (3.11, 3.12) */
@@ -201,8 +214,11 @@ size_t py_layout_code_read_size(const struct py_layout *layout);
  * construction; a layout taken from the target's memory must pass before use. */
 enum pa_status py_layout_check(const struct py_layout *layout, struct pa_error *err);
 
-/* Owner value of frames that belong to the C stack (entry/shim frames, >= 3.12). */
-#define PY_FRAME_OWNED_BY_CSTACK 3
+/* Frames with an owner from this value up are no Python frames: the entry frame each C
+ * call of the eval loop pushes (3.12, 3.13: FRAME_OWNED_BY_CSTACK = 3; 3.14, 3.15:
+ * FRAME_OWNED_BY_INTERPRETER = 3, with CSTACK = 4 in 3.14) and 3.15's sentinel base
+ * frame (INTERPRETER too). */
+#define PY_FRAME_OWNED_BY_INTERPRETER 3
 
 /* The built-in table for major.minor (3.6 ... 3.12), or NULL. 3.13+ takes its layout
  * from the target's own _Py_DebugOffsets instead (see debug_offsets.h). */

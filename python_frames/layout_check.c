@@ -51,6 +51,7 @@ enum pa_status py_layout_check(const struct py_layout *l, struct pa_error *err)
         FIELD(thread_state, next, 8),      FIELD(thread_state, interp, 8),
         FIELD(thread_state, current_frame, 8), FIELD(thread_state, cframe, 8),
         FIELD(thread_state, thread_id, 8), FIELD(thread_state, native_thread_id, 8),
+        FIELD(thread_state, base_frame, 8),
     };
     const struct field code[] = {
         FIELD(code_object, filename, 8),    FIELD(code_object, name, 8),

@@ -12,8 +12,8 @@
 
 /* Symbols that mark the file holding the interpreter's state. */
 struct runtime_symbols {
-    uint64_t runtime, interp_head, tstate_current, py_version, code_type;
-    bool has_runtime, has_interp_head, has_tstate_current, has_py_version, has_code_type;
+    uint64_t runtime, interp_head, tstate_current, py_version, code_type, none;
+    bool has_runtime, has_interp_head, has_tstate_current, has_py_version, has_code_type, has_none;
 };
 
 static bool find_runtime_symbols(const struct pa_elf_image *image, struct runtime_symbols *syms)
@@ -27,6 +27,7 @@ static bool find_runtime_symbols(const struct pa_elf_image *image, struct runtim
     syms->has_tstate_current = pa_elf_symbol(image, "_PyThreadState_Current", &syms->tstate_current, NULL);
     syms->has_py_version = pa_elf_symbol(image, "Py_Version", &syms->py_version, NULL);
     syms->has_code_type = pa_elf_symbol(image, "PyCode_Type", &syms->code_type, NULL);
+    syms->has_none = pa_elf_symbol(image, "_Py_NoneStruct", &syms->none, NULL);
     return syms->has_runtime || syms->has_interp_head || syms->has_tstate_current;
 }
 
@@ -169,6 +170,8 @@ enum pa_status py_runtime_locate(struct pa_target *target, struct py_runtime *rt
         rt->tstate_current_addr = syms.tstate_current + image.load_bias;
     if (syms.has_code_type)
         rt->code_type_addr = syms.code_type + image.load_bias;
+    if (syms.has_none)
+        rt->none_addr = syms.none + image.load_bias;
 
     uint8_t *debug_offsets = malloc(PY_DEBUG_OFFSETS_READ_SIZE);
     bool has_debug_offsets = false;

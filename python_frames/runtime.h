@@ -20,6 +20,7 @@ struct py_runtime {
     uint64_t interp_head_addr;    /* &interp_head (3.6) */
     uint64_t tstate_current_addr; /* &_PyThreadState_Current (3.6) */
     uint64_t code_type_addr;      /* &PyCode_Type, to check that a frame's code is a code object; 0 if unknown */
+    uint64_t none_addr;           /* &_Py_NoneStruct: an entry frame's f_executable (3.14+); 0 if unknown */
     int32_t pthread_tid_offset;   /* glibc's TID in struct pthread, for versions without native_thread_id */
 };
 

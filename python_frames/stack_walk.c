@@ -97,8 +97,17 @@ static void name_calls(struct py_stack *stack)
     }
 }
 
-enum pa_status py_walk_stack(const struct py_walker *w, uint64_t frame_addr, struct py_stack *stack,
-                             struct pa_error *err)
+/* The code object a frame runs: 3.14+ keeps f_executable as a _PyStackRef whose low
+ * bits are tags (Py_TAG_BITS), not part of the address. */
+static uint64_t frame_code(const struct py_layout *l, const uint8_t *frame)
+{
+    uint64_t bits = field_u64(frame, l->interpreter_frame.executable);
+    return l->ref_model == PY_REFS_TAGGED ? bits & ~PY_STACKREF_TAG_BITS : bits;
+}
+
+/* The stack from frame_addr outwards; base, if not 0, is where a complete walk ends. */
+static enum pa_status walk(const struct py_walker *w, uint64_t frame_addr, uint64_t base, struct py_stack *stack,
+                           struct pa_error *err)
 {
     const struct py_layout *l = &w->runtime->layout;
     stack->depth = 0;
@@ -107,12 +116,13 @@ enum pa_status py_walk_stack(const struct py_walker *w, uint64_t frame_addr, str
         return pa_fail(err, PA_E_CORRUPT, "frame size %d out of range", (int)l->interpreter_frame.size);
 
     /* Brent's cycle check: remember one address, move it every power of two steps. */
-    uint64_t saved = 0;
+    uint64_t saved = 0, last = 0;
     size_t steps = 0, power = 1;
+    bool torn = false, capped = false;
     uint8_t buf[PY_FRAME_READ_MAX];
     while (frame_addr != 0) {
         if (frame_addr == saved) {
-            stack->incomplete = true;
+            torn = true;
             break;
         }
         if (++steps == power) {
@@ -121,33 +131,41 @@ enum pa_status py_walk_stack(const struct py_walker *w, uint64_t frame_addr, str
             steps = 0;
         }
         if (stack->depth == PY_MAX_DEPTH) {
-            stack->incomplete = true;
+            capped = true;
             break;
         }
         size_t have;
         enum pa_status status = read_frame(w, frame_addr, buf, &have, err);
         if (status != PA_OK) {
-            if (stack->depth == 0)
+            if (stack->depth == 0 && base == 0)
                 return status;
-            stack->incomplete = true;
+            torn = true;
             break;
         }
+        last = frame_addr;
         uint64_t previous = field_u64(buf, l->interpreter_frame.previous);
-        if (l->interpreter_frame.owner >= 0 && buf[l->interpreter_frame.owner] == PY_FRAME_OWNED_BY_CSTACK) {
-            /* 3.12+ shim frame: no Python code of its own. Each C call of the eval loop
-             * pushes one below its first frame, which is thus the entry frame. */
+        if (l->interpreter_frame.owner >= 0 && buf[l->interpreter_frame.owner] >= PY_FRAME_OWNED_BY_INTERPRETER) {
+            /* 3.12+ entry frame: no Python code of its own. Each C call of the eval loop
+             * pushes one below its first frame, which is thus the entry frame. (3.15's
+             * base frame has this owner too; it is never below a frame not yet marked.) */
             if (stack->depth > 0)
                 stack->frames[stack->depth - 1].is_entry = true;
             frame_addr = previous;
             continue;
         }
-        uint64_t code_addr = field_u64(buf, l->interpreter_frame.executable);
+        uint64_t code_addr = frame_code(l, buf);
+        if (code_addr == 0 || code_addr == w->runtime->none_addr) {
+            /* 3.14+: a frame being pushed or cleared holds no code yet (NULL), and entry
+             * frames hold None; neither is a Python call. */
+            frame_addr = previous;
+            continue;
+        }
         const struct py_code_info *code;
         status = py_code_lookup(w->codes, w->runtime, w->reader, code_addr, &code, err);
         if (status != PA_OK) {
-            if (stack->depth == 0)
+            if (stack->depth == 0 && base == 0)
                 return status;
-            stack->incomplete = true;
+            torn = true;
             break;
         }
         struct py_frame *f = &stack->frames[stack->depth++];
@@ -162,6 +180,26 @@ enum pa_status py_walk_stack(const struct py_walker *w, uint64_t frame_addr, str
                       (l->interpreter_frame.is_entry >= 0 && buf[l->interpreter_frame.is_entry] != 0);
         frame_addr = previous;
     }
+    /* 3.15: a walk that did not end at the thread's base frame read a stack that changed
+     * under it; its frames are refused rather than shown as a partial stack. */
+    if (base != 0 && !capped && (torn || (last != 0 && last != base))) {
+        stack->depth = 0;
+        return pa_fail(err, PA_E_CORRUPT, "torn stack: the walk ended at 0x%llx, not at the base frame 0x%llx",
+                       (unsigned long long)last, (unsigned long long)base);
+    }
+    stack->incomplete = torn || capped;
     name_calls(stack);
     return PA_OK;
+}
+
+enum pa_status py_walk_stack(const struct py_walker *w, uint64_t frame_addr, struct py_stack *stack,
+                             struct pa_error *err)
+{
+    return walk(w, frame_addr, 0, stack, err);
+}
+
+enum pa_status py_walk_thread(const struct py_walker *w, const struct py_thread *thread, struct py_stack *stack,
+                              struct pa_error *err)
+{
+    return walk(w, thread->frame_addr, thread->base_frame_addr, stack, err);
 }

@@ -24,6 +24,7 @@ struct py_thread {
     uint64_t pthread_id;
     bool holds_gil;
     uint64_t frame_addr;   /* innermost frame; 0 when the thread runs no Python code */
+    uint64_t base_frame_addr; /* 3.15+: the sentinel frame a complete walk ends at; 0 if none */
 };
 
 struct py_frame {
@@ -62,5 +63,10 @@ enum pa_status py_thread_reread_frame(const struct py_walker *walker, struct py_
  * frames were read the result is PA_OK with stack->incomplete set. */
 enum pa_status py_walk_stack(const struct py_walker *walker, uint64_t frame_addr, struct py_stack *stack,
                              struct pa_error *err);
+
+/* The thread's Python stack, as py_walk_stack; where the version gives the thread a
+ * base frame (3.15+), a walk that does not end there is PA_E_CORRUPT, no frames. */
+enum pa_status py_walk_thread(const struct py_walker *walker, const struct py_thread *thread,
+                              struct py_stack *stack, struct pa_error *err);
 
 #endif

@@ -106,6 +106,7 @@ static enum pa_status add_threads_of(const struct py_walker *w, uint64_t interp,
         t->tid = thread_tid(w, tstate, t->pthread_id);
         t->holds_gil = holder != 0 && holder == tstate_addr;
         t->frame_addr = current_frame(w, tstate);
+        t->base_frame_addr = field_u64(tstate, l->thread_state.base_frame);
         tstate_addr = field_u64(tstate, l->thread_state.next);
     }
     return status;
@@ -114,17 +115,24 @@ static enum pa_status add_threads_of(const struct py_walker *w, uint64_t interp,
 enum pa_status py_list_threads(const struct py_walker *w, struct py_thread *threads, size_t max,
                                size_t *count, struct pa_error *err)
 {
-    uint64_t interp = 0;
+    const struct py_layout *l = &w->runtime->layout;
+    uint64_t interp = 0, generations = 0;
     *count = 0;
     enum pa_status status = first_interpreter(w, &interp, err);
     for (int n = 0; status == PA_OK && interp != 0; n++) {
         if (n == PY_MAX_INTERPRETERS)
             return pa_fail(err, PA_E_CORRUPT, "more than %d interpreters (a cycle?)", PY_MAX_INTERPRETERS);
+        uint64_t generation = 0;
+        if (l->interpreter_state.code_object_generation >= 0 &&
+            pa_read_u64(w->reader, interp + (uint64_t)l->interpreter_state.code_object_generation, &generation,
+                        NULL) == PA_OK)
+            generations += generation;
         status = add_threads_of(w, interp, threads, max, count, err);
         if (status == PA_OK)
-            status = pa_read_u64(w->reader, interp + (uint64_t)w->runtime->layout.interpreter_state.next,
-                                 &interp, err);
+            status = pa_read_u64(w->reader, interp + (uint64_t)l->interpreter_state.next, &interp, err);
     }
+    if (status == PA_OK && l->interpreter_state.code_object_generation >= 0)
+        py_code_cache_note_generation(w->codes, w->runtime, w->reader, generations);
     return status;
 }
 
@@ -134,7 +142,9 @@ enum pa_status py_thread_reread_frame(const struct py_walker *w, struct py_threa
     size_t size = py_layout_thread_state_read_size(l);
     uint8_t tstate[PY_THREAD_STATE_READ_MAX];
     enum pa_status status = pa_read(w->reader, t->tstate_addr, tstate, size, err);
-    if (status == PA_OK)
+    if (status == PA_OK) {
         t->frame_addr = current_frame(w, tstate);
+        t->base_frame_addr = field_u64(tstate, l->thread_state.base_frame);
+    }
     return status;
 }

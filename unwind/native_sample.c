@@ -80,7 +80,7 @@ enum pa_status pa_native_sample(struct pa_native_session *s, struct py_thread *t
     python->depth = 0;
     python->incomplete = false;
     if (py_status == PA_OK && t->frame_addr != 0)
-        py_status = py_walk_stack(&s->python->walker, t->frame_addr, python, &py_err);
+        py_status = py_walk_thread(&s->python->walker, t, python, &py_err);
     struct pa_error resume_err = {0};
     enum pa_status resumed = stop ? pa_stopper_resume(&s->stopper, t->tid, &resume_err) : PA_OK;
     /* --- running again --- */

@@ -407,7 +407,7 @@ uint64_t synth_frame(struct synth_process *p, uint64_t code, int instr_offset, u
 
 uint64_t synth_cstack_frame(struct synth_process *p, uint64_t code, uint64_t previous)
 {
-    return new_frame(p, code, 0, previous, PY_FRAME_OWNED_BY_CSTACK);
+    return new_frame(p, code, 0, previous, PY_FRAME_OWNED_BY_INTERPRETER);
 }
 
 void synth_frame_set_previous(struct synth_process *p, uint64_t frame, uint64_t previous)
