@@ -1,13 +1,27 @@
 /* THE MERGE RULE (--native), in one place.
  *
  * Walk the native stack from the innermost frame outwards:
- *   - a native frame of the eval loop (pa_merge_is_eval_frame) is replaced by the Python
- *     frames it was running: the next Python frames, innermost first, up to and including
- *     the next entry frame. Which frames are entry frames is the walker's business
+ *   - the native frames of one C call of the eval loop (an "eval call") are replaced by the
+ *     Python frames it was running: the next Python frames, innermost first, up to and
+ *     including the next entry frame. Which frames are entry frames is the walker's business
  *     (stack_walk.c): <= 3.10 every frame (each _PyEval_EvalFrameDefault call runs exactly
- *     one PyFrameObject), 3.11 the frames marked is_entry, 3.12+ the frame just inside a
- *     FRAME_OWNED_BY_CSTACK shim. 3.11+ runs Python-to-Python calls inside one C call, so
- *     one eval frame may stand for several Python frames;
+ *     one PyFrameObject), 3.11 the frames marked is_entry, 3.12+ the frame just inside the
+ *     shim frame each C call pushes. 3.11+ runs Python-to-Python calls inside one C call, so
+ *     one eval call may stand for several Python frames;
+ *   - an eval call is one _PyEval_EvalFrameDefault frame (GCC's split-off ".cold" part is
+ *     jumped to, never called: still one frame) and the opcode-handler frames right inside
+ *     it. CPython 3.14+ built with clang and --with-tail-call-interp (python-build-standalone,
+ *     what uv installs) runs each opcode as a function of its own that tail-calls the next:
+ *     _TAIL_CALL_BINARY_OP.llvm.1234 in 3.14 (a suffix LTO gives the static function),
+ *     _TAIL_CALL_BINARY_OP in 3.15. _PyEval_EvalFrameDefault calls the first one, so one
+ *     (rarely several) sits right inside it. Only adjacent frames join: anything between
+ *     two eval-loop frames, even interpreter plumbing (sorted() calling its key function,
+ *     a slot wrapper calling __eq__, PyEval_EvalFrameEx <= 3.10), is C calling the eval loop
+ *     again, with an entry frame of its own. Nor does one eval call hold two
+ *     _PyEval_EvalFrameDefault frames: adjacent ones are two calls, the inner one reached
+ *     through calls compiled to jumps (3.12+'s _PyEval_Vector ends in a call in tail
+ *     position). The handler frames are the eval loop: never output, except that
+ *     --native-all keeps them like plumbing, just inside their eval call's Python frames;
  *   - any other frame inside the interpreter's own ELF (libpython, or the python binary
  *     that has libpython linked in) is plumbing — call dispatch, vectorcall, main — and is
  *     dropped, unless --native-all;
@@ -19,9 +33,17 @@
  *     reached __libc_start_main or the sample was incomplete: a profile keeps one root
  *     per process (snakeviz and gprof2dot need a single root). A clone() further in
  *     (a thread creating a process) stays.
- * Nothing is invented: Python frames left over when the native frames run out (the
- * native unwind stopped early) are appended outermost and the sample is marked
- * incomplete; an eval frame with no Python frame left marks it incomplete too.
+ *
+ * Nothing is invented, nothing placed by guess. First the eval calls are counted against
+ * the entry frames (as pystack does). A walk that stopped early leaves a difference at its
+ * outer end, and only there: Python frames left over when the native unwind was truncated
+ * are appended outermost; eval calls left without Python frames when the Python walk was
+ * incomplete are dropped (kept as native frames with --native-all). Both mark the sample
+ * incomplete. Any other difference — more eval calls than entry frames from a complete
+ * Python walk (the thread caught while an eval call starts or ends), Python frames left
+ * over after a complete unwind (an eval-loop frame not recognised) — means some native
+ * frames cannot be placed for sure: the sample is then the Python frames alone, the same
+ * stack as without --native, incomplete, with result->mismatch set.
  *
  * A native frame's key, as cProfile keys built-ins by ('~', 0, name): file = the base
  * name of its shared object ("libc.so.6", "_sqlite3.cpython-311-x86_64-linux-gnu.so"),
@@ -40,15 +62,54 @@
 
 #include <string.h>
 
+/* _PyEval_EvalFrameDefault is the eval loop in every version 3.6 - 3.15 (GCC may split off
+ * "_PyEval_EvalFrameDefault.cold"). PyEval_EvalFrameEx (<= 3.10) is only a wrapper that
+ * calls it for the same frame: it counts as plumbing. */
+static bool is_eval_function(const char *f)
+{
+    static const char eval[] = "_PyEval_EvalFrameDefault";
+    return strncmp(f, eval, sizeof eval - 1) == 0 && (f[sizeof eval - 1] == '\0' || f[sizeof eval - 1] == '.');
+}
+
+/* The tail-calling interpreter's opcode handlers (3.14+): "_TAIL_CALL_<OPNAME>", with
+ * ".llvm.<digits>" in 3.14. Labels are handlers too ("_TAIL_CALL_error"). */
+static bool is_opcode_handler(const char *f)
+{
+    static const char prefix[] = "_TAIL_CALL_";
+    return strncmp(f, prefix, sizeof prefix - 1) == 0 && f[sizeof prefix - 1] != '\0' &&
+           f[sizeof prefix - 1] != '.';
+}
+
 bool pa_merge_is_eval_frame(const struct pa_native_symbol *symbol)
 {
-    /* _PyEval_EvalFrameDefault is the eval loop in every version 3.6 - 3.13 (GCC may
-     * split off "_PyEval_EvalFrameDefault.cold"). PyEval_EvalFrameEx (<= 3.10) is only a
-     * wrapper that calls it for the same frame: it counts as plumbing. */
-    static const char eval[] = "_PyEval_EvalFrameDefault";
-    const char *f = symbol->function;
-    return symbol->interpreter && strncmp(f, eval, sizeof eval - 1) == 0 &&
-           (f[sizeof eval - 1] == '\0' || f[sizeof eval - 1] == '.');
+    return symbol->interpreter && (is_eval_function(symbol->function) || is_opcode_handler(symbol->function));
+}
+
+/* Whether native frame n is the outermost frame of an eval call: its
+ * _PyEval_EvalFrameDefault, or the last of its handler frames where none follows (the
+ * unwind stopped, or something else lies between). */
+static bool ends_eval_call(const struct pa_merge_input *in, size_t n)
+{
+    const struct pa_native_symbol *sym = in->symbols[n];
+    return pa_merge_is_eval_frame(sym) && (is_eval_function(sym->function) || n + 1 == in->native_count ||
+                                           !pa_merge_is_eval_frame(in->symbols[n + 1]));
+}
+
+/* Whether every eval call has an entry frame of its own and every Python frame an eval
+ * call, but for a difference at the outer end of a walk that stopped early. */
+static bool counts_agree(const struct pa_merge_input *in, size_t calls)
+{
+    const struct py_stack *py = in->python;
+    size_t entries = 0, claimed = 0; /* Python frames up to the calls-th entry frame */
+    for (size_t i = 0; i < py->depth && entries < calls; i++) {
+        if (py->frames[i].is_entry) {
+            entries++;
+            claimed = i + 1;
+        }
+    }
+    if (entries < calls)
+        return py->incomplete; /* the outer eval calls' Python frames were not read */
+    return claimed == py->depth || in->native_truncated; /* the outer eval calls were not unwound */
 }
 
 static uint64_t mix(uint64_t h, uint64_t value)
@@ -120,6 +181,22 @@ void pa_merge_stacks(const struct pa_merge_input *in, struct pa_frame *out, size
 {
     memset(r, 0, sizeof *r);
     const struct py_stack *py = in->python;
+    for (size_t n = 0; n < in->native_count; n++) {
+        r->eval_frames += pa_merge_is_eval_frame(in->symbols[n]);
+        r->eval_calls += ends_eval_call(in, n);
+    }
+    for (size_t i = 0; i < py->depth; i++)
+        r->entry_frames += py->frames[i].is_entry;
+    if (!counts_agree(in, r->eval_calls)) {
+        r->mismatch = r->incomplete = true; /* the Python frames alone, as without --native */
+        r->unplaced = py->depth;
+        while (r->depth < py->depth && r->depth < max) {
+            out[r->depth] = python_frame(&py->frames[r->depth]);
+            r->depth++;
+        }
+        return;
+    }
+
     size_t next_py = 0, depth = 0;
     struct ident id[PA_NATIVE_MAX_DEPTH + PY_MAX_DEPTH]; /* per output frame */
     if (max > sizeof id / sizeof id[0])
@@ -128,13 +205,8 @@ void pa_merge_stacks(const struct pa_merge_input *in, struct pa_frame *out, size
 
     for (size_t n = 0; n < in->native_count && !full; n++) {
         const struct pa_native_symbol *sym = in->symbols[n];
-        if (pa_merge_is_eval_frame(sym)) {
-            r->eval_frames++;
-            if (next_py == py->depth) {
-                r->incomplete = true; /* an eval frame whose Python frames we did not see */
-                if (!in->native_all)
-                    continue;
-            } else {
+        if (ends_eval_call(in, n)) {
+            if (next_py < py->depth) {
                 bool entry = false;
                 while (next_py < py->depth && !entry && !(full = depth == max)) {
                     const struct py_frame *f = &py->frames[next_py++];
@@ -144,9 +216,10 @@ void pa_merge_stacks(const struct pa_merge_input *in, struct pa_frame *out, size
                 }
                 continue;
             }
-        } else if (sym->interpreter && !in->native_all) {
-            continue; /* interpreter plumbing */
+            r->incomplete = true; /* an eval call whose Python frames we did not see */
         }
+        if (sym->interpreter && !in->native_all)
+            continue; /* interpreter plumbing, the eval loop's handler frames among it */
         if ((full = depth == max))
             break;
         id[depth] = (struct ident){.native = true, .key = native_key(&in->pcs[n], sym)};

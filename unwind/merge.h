@@ -23,11 +23,17 @@ struct pa_merge_input {
 struct pa_merge_result {
     size_t depth;
     bool incomplete;     /* a frame could not be placed, or either walk stopped early */
-    size_t unplaced;     /* Python frames no eval-loop frame claimed */
-    size_t eval_frames;  /* eval-loop frames seen */
+    bool mismatch;       /* eval calls and entry frames disagree beyond an early stop: the
+                            stack is the Python frames alone (incomplete too), see merge.c */
+    size_t unplaced;     /* Python frames no eval call claimed (all of them on a mismatch) */
+    size_t eval_frames;  /* eval-loop frames seen (_PyEval_EvalFrameDefault, _TAIL_CALL_*) */
+    size_t eval_calls;   /* C calls of the eval loop they make up */
+    size_t entry_frames; /* entry frames in the Python stack */
 };
 
-/* Whether a native function is a C call of the eval loop that runs Python frames. */
+/* Whether a native function is part of a C call of the eval loop that runs Python frames:
+ * _PyEval_EvalFrameDefault, or (3.14+) one of the tail-calling interpreter's opcode
+ * handlers, _TAIL_CALL_*. Only inside the interpreter's own ELF. */
 bool pa_merge_is_eval_frame(const struct pa_native_symbol *symbol);
 
 /* Writes the merged stack, innermost first, into out (at most max frames). The native

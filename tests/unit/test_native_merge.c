@@ -194,6 +194,97 @@ static void eval_frame_names(void **state)
     assert_false(pa_merge_is_eval_frame(&sym));
 }
 
+/* 3.14+ built with --with-tail-call-interp: each opcode handler is a function, with an
+ * LTO suffix in 3.14 and none in 3.15; only in the interpreter's own ELF. */
+static void tail_call_names(void **state)
+{
+    (void)state;
+    struct pa_native_symbol sym = {.module = "libpython3.14.so.1.0", .interpreter = true};
+    sym.function = "_TAIL_CALL_BINARY_OP.llvm.12345678901234567";
+    assert_true(pa_merge_is_eval_frame(&sym));
+    sym.function = "_TAIL_CALL_BINARY_OP";
+    assert_true(pa_merge_is_eval_frame(&sym));
+    sym.function = "_TAIL_CALL_error";
+    assert_true(pa_merge_is_eval_frame(&sym));
+    sym.function = "_TAIL_CALL_";
+    assert_false(pa_merge_is_eval_frame(&sym));
+    sym.function = "TAIL_CALL_BINARY_OP";
+    assert_false(pa_merge_is_eval_frame(&sym));
+    sym.function = "_TAIL_CALL_BINARY_OP";
+    sym.module = "native_ext.so";
+    sym.interpreter = false;
+    assert_false(pa_merge_is_eval_frame(&sym));
+}
+
+/* 3.14: the handler running the opcode sits right inside _PyEval_EvalFrameDefault; both
+ * are one eval call, for one entry frame. --native-all keeps the handler, inside it. */
+static void tail_call_frames_are_one_eval_call(void **state)
+{
+    struct scenario *s = *state;
+    native(s, "ext:matrix_add");
+    native(s, "py:_TAIL_CALL_BINARY_OP.llvm.123");
+    native(s, "py:_PyEval_EvalFrameDefault");
+    native(s, "py:PyEval_EvalCode");
+    native(s, "py:main");
+    python(s, "compute");
+    python(s, "*<module>");
+    merge(s, false, false);
+    expect(s, "matrix_add@native_ext.so compute <module>");
+    assert_false(s->result.incomplete);
+    assert_int_equal(s->result.eval_frames, 2);
+    assert_int_equal(s->result.eval_calls, 1);
+    assert_int_equal(s->result.entry_frames, 1);
+    merge(s, true, false);
+    expect(s, "matrix_add@native_ext.so _TAIL_CALL_BINARY_OP.llvm.123@libpython3.11.so.1.0 compute <module> "
+              "PyEval_EvalCode@libpython3.11.so.1.0 main@libpython3.11.so.1.0");
+    assert_false(s->result.incomplete);
+}
+
+/* 3.15 (no suffix), Python -> C -> Python: the extension frame between the two eval
+ * calls' Python frames; several handler frames in a row are still one eval call. */
+static void tail_calls_python_c_python(void **state)
+{
+    struct scenario *s = *state;
+    native(s, "ext:spin");
+    native(s, "py:_TAIL_CALL_CALL_BUILTIN_FAST");
+    native(s, "py:_PyEval_EvalFrameDefault");
+    native(s, "py:_PyFunction_Vectorcall");
+    native(s, "ext:call_python");
+    native(s, "py:_TAIL_CALL_CALL");
+    native(s, "py:_TAIL_CALL_error");
+    native(s, "py:_PyEval_EvalFrameDefault");
+    native(s, "py:Py_RunMain");
+    native(s, "libc:__libc_start_main");
+    python(s, "inner");
+    python(s, "*callback");
+    python(s, "level2");
+    python(s, "level1");
+    python(s, "*<module>");
+    merge(s, false, false);
+    expect(s, "spin@native_ext.so inner callback call_python@native_ext.so level2 level1 <module>");
+    assert_false(s->result.incomplete);
+    assert_false(s->result.mismatch);
+    assert_int_equal(s->result.eval_calls, 2);
+}
+
+/* Two _PyEval_EvalFrameDefault frames are two eval calls even when adjacent (the C
+ * between them compiled to jumps): each takes its own entry frame. */
+static void adjacent_eval_functions_are_two_calls(void **state)
+{
+    struct scenario *s = *state;
+    native(s, "py:_TAIL_CALL_LOAD_ATTR.llvm.7");
+    native(s, "py:_PyEval_EvalFrameDefault");
+    native(s, "py:_TAIL_CALL_CALL.llvm.8");
+    native(s, "py:_PyEval_EvalFrameDefault");
+    python(s, "getter");
+    python(s, "*wrapper");
+    python(s, "*<module>");
+    merge(s, false, false);
+    expect(s, "getter wrapper <module>");
+    assert_false(s->result.incomplete);
+    assert_int_equal(s->result.eval_calls, 2);
+}
+
 /* ---- what cannot be placed is not invented ---- */
 
 /* The native unwind stopped early: the Python frames no eval frame claimed are appended
@@ -212,8 +303,9 @@ static void unplaced_python_frames(void **state)
     assert_int_equal(s->result.unplaced, 2);
 }
 
-/* An eval frame with no Python frame left (caught between the C call and the frame's
- * push): dropped, sample incomplete. */
+/* An eval call with no Python frame left from a complete walk (caught between the C call
+ * and the frame's push): which eval call is the extra one is unknown, so the Python
+ * frames alone, marked incomplete. */
 static void eval_frame_without_python(void **state)
 {
     struct scenario *s = *state;
@@ -222,8 +314,75 @@ static void eval_frame_without_python(void **state)
     native(s, "py:_PyEval_EvalFrameDefault");
     python(s, "*<module>");
     merge(s, false, false);
-    expect(s, "<module> call_python@native_ext.so");
+    expect(s, "<module>");
     assert_true(s->result.incomplete);
+    assert_true(s->result.mismatch);
+}
+
+/* Two eval calls, one entry frame, both walks complete: no native frame is placed by
+ * guess, not even with --native-all. Python frames keep their call ids. */
+static void tail_call_mismatch_gives_python_stack(void **state)
+{
+    struct scenario *s = *state;
+    native(s, "ext:spin");
+    native(s, "py:_TAIL_CALL_CALL.llvm.9");
+    native(s, "py:_PyEval_EvalFrameDefault");
+    native(s, "py:_PyFunction_Vectorcall");
+    native(s, "ext:call_python");
+    native(s, "py:_TAIL_CALL_CALL.llvm.9");
+    native(s, "py:_PyEval_EvalFrameDefault");
+    native(s, "py:main");
+    python(s, "inner");
+    python(s, "level1");
+    python(s, "*<module>");
+    merge(s, false, false);
+    expect(s, "inner level1 <module>");
+    assert_true(s->result.incomplete);
+    assert_true(s->result.mismatch);
+    assert_int_equal(s->result.eval_calls, 2);
+    assert_int_equal(s->result.entry_frames, 1);
+    assert_int_equal(s->out[0].call_id, 0xabc1);
+    merge(s, true, false);
+    expect(s, "inner level1 <module>");
+    assert_true(s->result.mismatch);
+}
+
+/* Python frames left over although the unwind was complete: an eval frame went
+ * unrecognised somewhere, so where they belong is a guess. */
+static void leftover_python_frames_after_complete_unwind(void **state)
+{
+    struct scenario *s = *state;
+    native(s, "ext:spin");
+    native(s, "py:_PyEval_EvalFrameDefault");
+    native(s, "py:main");
+    python(s, "*f");
+    python(s, "*<module>");
+    merge(s, false, false);
+    expect(s, "f <module>");
+    assert_true(s->result.incomplete);
+    assert_true(s->result.mismatch);
+}
+
+/* The Python walk stopped early: the outer eval calls have no Python frames, which is no
+ * mismatch; the inner ones merge as usual. */
+static void python_walk_stopped_early(void **state)
+{
+    struct scenario *s = *state;
+    native(s, "ext:spin");
+    native(s, "py:_TAIL_CALL_CALL_BUILTIN_O");
+    native(s, "py:_PyEval_EvalFrameDefault");
+    native(s, "ext:call_python");
+    native(s, "py:_PyEval_EvalFrameDefault");
+    native(s, "ext:outer_c");
+    native(s, "py:_PyEval_EvalFrameDefault");
+    python(s, "inner");
+    python(s, "*callback");
+    python(s, "level2"); /* the walk stopped here, before level2's entry frame */
+    s->python->incomplete = true;
+    merge(s, false, false);
+    expect(s, "spin@native_ext.so inner callback call_python@native_ext.so level2 outer_c@native_ext.so");
+    assert_true(s->result.incomplete);
+    assert_false(s->result.mismatch);
 }
 
 static void no_native_frames(void **state)
@@ -328,8 +487,15 @@ int main(void)
         cmocka_unit_test_setup_teardown(eval_frame_takes_up_to_entry, setup, teardown),
         cmocka_unit_test_setup_teardown(native_all_keeps_plumbing, setup, teardown),
         cmocka_unit_test(eval_frame_names),
+        cmocka_unit_test(tail_call_names),
+        cmocka_unit_test_setup_teardown(tail_call_frames_are_one_eval_call, setup, teardown),
+        cmocka_unit_test_setup_teardown(tail_calls_python_c_python, setup, teardown),
+        cmocka_unit_test_setup_teardown(adjacent_eval_functions_are_two_calls, setup, teardown),
         cmocka_unit_test_setup_teardown(unplaced_python_frames, setup, teardown),
         cmocka_unit_test_setup_teardown(eval_frame_without_python, setup, teardown),
+        cmocka_unit_test_setup_teardown(tail_call_mismatch_gives_python_stack, setup, teardown),
+        cmocka_unit_test_setup_teardown(leftover_python_frames_after_complete_unwind, setup, teardown),
+        cmocka_unit_test_setup_teardown(python_walk_stopped_early, setup, teardown),
         cmocka_unit_test_setup_teardown(no_native_frames, setup, teardown),
         cmocka_unit_test_setup_teardown(depth_cap, setup, teardown),
         cmocka_unit_test_setup_teardown(start_frames_dropped_outermost, setup, teardown),
