@@ -19,11 +19,42 @@ TARGETS = os.path.normpath(os.path.join(HERE, "..", "targets"))
 PYENV = "/root/.pyenv/versions"
 PYENV_VERSIONS = ["3.6.15", "3.7.16", "3.8.18", "3.9.18", "3.10.13", "3.11.7", "3.12.1", "3.13.0"]
 
-# (label, path): every pyenv build (shared libpython with DWARF) and Debian's
-# python3.11 (static libpython inside a stripped, non-PIE executable).
+# Debian's own builds of 3.13 (trixie), 3.14 and 3.15 (forky), in root filesystems
+# that tests/distro_roots.sh builds outside the checkout. Each runs inside its root
+# (chroot, private /proc) through a wrapper there, so pyattach reads it from the host
+# as it would read a container; the wrapper execs the interpreter, so a Target's PID is
+# the interpreter's. The checkout (and a build tree outside it) is bind-mounted at the
+# same path inside, and so is /tmp: scripts and files keep their host paths.
+ROOTS = os.environ.get("PYATTACH_ROOTS", "/var/cache/pyattach-roots")
+DISTRO_VERSIONS = [("debian-3.13", "trixie"), ("debian-3.14", "forky"), ("debian-3.15", "forky")]
+DISTRO_INTERPRETERS = [(label, os.path.join(ROOTS, "bin", label)) for label, _ in DISTRO_VERSIONS]
+
+
+def _chroot_binds():
+    source = os.path.normpath(os.path.join(HERE, "..", ".."))
+    binds = [source]
+    build = os.environ.get("PYATTACH_BUILD_DIR")
+    if build and not os.path.abspath(build).startswith(source + os.sep):
+        binds.append(os.path.abspath(build))
+    return ":".join(binds)
+
+
+os.environ["PYATTACH_CHROOT_BINDS"] = _chroot_binds()
+
+# (label, path): every pyenv build (shared libpython with DWARF), Debian 12's
+# python3.11 (static libpython inside a stripped, non-PIE executable), and the Debian
+# 13 / testing builds above (stripped executables run in their roots).
 INTERPRETERS = [
     (v, "%s/%s/bin/python%s" % (PYENV, v, v.rsplit(".", 1)[0])) for v in PYENV_VERSIONS
-] + [("debian-3.11", "/usr/bin/python3.11")]
+] + [("debian-3.11", "/usr/bin/python3.11")] + DISTRO_INTERPRETERS
+
+
+def distro_root(python):
+    """The root filesystem a distro interpreter's wrapper runs in, or None."""
+    for label, suite in DISTRO_VERSIONS:
+        if python == os.path.join(ROOTS, "bin", label):
+            return os.path.join(ROOTS, suite)
+    return None
 
 # Not supported by pyattach; used to check the "unsupported version" error.
 PYTHON27 = ("2.7.18", PYENV + "/2.7.18/bin/python2.7")
@@ -39,8 +70,8 @@ def require_interpreters(interpreters=INTERPRETERS):
     missing = [path for _, path in interpreters if not os.access(path, os.X_OK)]
     if missing:
         raise AssertionError(
-            "INTERPRETERS MISSING: %s -- install them (pyenv install ...); the integration "
-            "tests never skip an interpreter" % ", ".join(missing))
+            "INTERPRETERS MISSING: %s -- install them (pyenv install ...; Debian's 3.13-3.15: "
+            "tests/distro_roots.sh); the integration tests never skip an interpreter" % ", ".join(missing))
 
 
 def pyattach_binary():
