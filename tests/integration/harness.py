@@ -89,7 +89,10 @@ def interpreter_by_label(label):
 def for_each_interpreter(testcase, check, interpreters=INTERPRETERS):
     """Run check(label, path) for every interpreter, each in its own subTest, so one
     broken version reports as one failure and the others still run."""
+    only = os.environ.get("PYATTACH_ONLY")  # by hand, e.g. "debian-3.14,3.12.1"; never in CI
     for label, path in interpreters:
+        if only and label not in only.split(","):
+            continue
         with testcase.subTest(python=label):
             check(label, path)
 

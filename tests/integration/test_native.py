@@ -66,7 +66,7 @@ class NativeTargetMixin(object):
     def build_ext(self, python):
         directory = tempfile.mkdtemp(prefix="pyattach-native-")
         self.addCleanup(subprocess.call, ["rm", "-rf", directory])
-        return directory, os.path.basename(build.build(python, directory))
+        return directory, os.path.basename(build.build(python, directory, h.distro_root(python)))
 
     def start(self, python, script, *args):
         target = h.Target([python, script] + list(args))
