@@ -379,13 +379,14 @@ static enum pa_status derive_sizes(const uint8_t *buf, const struct py_debug_off
     l->unicode_object.ascii_size = (int32_t)get(buf, t, "unicode_object.asciiobject_size");
     /* sizeof(PyCompactUnicodeObject): in the table from 3.15. Before, since 3.12 (wstr
      * gone) it is PyASCIIObject + Py_ssize_t utf8_length + char *utf8 = ascii + 16. */
-    uint64_t compact = position(t, "unicode_object.compactunicodeobject_size") == NOT_IN_LAYOUT
-                           ? (uint64_t)l->unicode_object.ascii_size + 16
-                           : get(buf, t, "unicode_object.compactunicodeobject_size");
+    bool described = position(t, "unicode_object.compactunicodeobject_size") != NOT_IN_LAYOUT;
+    uint64_t compact = described ? get(buf, t, "unicode_object.compactunicodeobject_size")
+                                 : (uint64_t)l->unicode_object.ascii_size + 16;
     if (compact < (uint64_t)l->unicode_object.ascii_size || compact > get(buf, t, "unicode_object.size"))
         return pa_fail(err, PA_E_CORRUPT,
-                       "_Py_DebugOffsets.unicode_object.compactunicodeobject_size = %" PRIu64 " does not fit "
-                       "between asciiobject_size and unicode_object.size", compact);
+                       "_Py_DebugOffsets: sizeof(PyCompactUnicodeObject) = %" PRIu64 " (%s) does not fit "
+                       "between unicode_object.asciiobject_size and unicode_object.size", compact,
+                       described ? "unicode_object.compactunicodeobject_size" : "asciiobject_size + 16");
     l->unicode_object.compact_size = (int32_t)compact;
     return PA_OK;
 }
