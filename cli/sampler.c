@@ -262,6 +262,7 @@ static void emit_frames(struct pa_sampler *s, struct pa_sampled_process *p, cons
                              .weight = weight,
                              .timestamp = now,
                              .incomplete = incomplete,
+                             .cpython_minor = p->python.runtime.major == 3 ? p->python.runtime.minor : 0,
                              .depth = depth,
                              .frames = s->frames};
     if (!pa_pending_stacks_add(&p->pending, &stack, s->options->threads ? thread_label(p, t) : NULL))

@@ -13,6 +13,12 @@
 void pa_marshal_init(struct pa_marshal *m)
 {
     memset(m, 0, sizeof *m);
+    m->small_int_max = 256;
+}
+
+void pa_marshal_imitate(struct pa_marshal *m, int cpython_minor)
+{
+    m->small_int_max = cpython_minor >= 15 ? 1024 : 256;
 }
 
 void pa_marshal_init_file(struct pa_marshal *m, FILE *sink)
@@ -135,7 +141,7 @@ static void put_long(struct pa_marshal *m, int64_t value, char type_byte)
 
 void pa_marshal_int(struct pa_marshal *m, int64_t value)
 {
-    bool small = value >= -5 && value <= 256;
+    bool small = value >= -5 && value <= m->small_int_max;
     if (small) {
         uint32_t *ref = &m->small_int_refs[value + 5];
         if (*ref != 0) {

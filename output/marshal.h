@@ -12,7 +12,8 @@
  * built stats dict (3.4+, FLAG_REF = 0x80 on the first write, 'r' + index after):
  *  - the top-level dict is shared (the caller holds it) -> flagged;
  *  - every string is interned (sys.intern) -> 'Z'/'A'/'t', flagged once, then 'r';
- *  - ints in CPython's small-int cache (-5..256) are shared -> flagged once, then 'r';
+ *  - ints in CPython's small-int cache (-5..256; -5..1024 from 3.15) are shared -> flagged
+ *    once, then 'r';
  *  - other ints, floats, tuples and the callers dicts are referenced once -> plain.
  * tests/unit/test_marshal.c checks this byte for byte against marshal.dumps(d, 4). */
 struct pa_marshal {
@@ -24,10 +25,15 @@ struct pa_marshal {
     uint32_t nrefs;         /* objects flagged so far = the next reference index */
     uint32_t *string_refs;  /* per string id: reference index + 1, 0 = not written yet */
     size_t nstring_refs;
-    uint32_t small_int_refs[262]; /* value + 5: reference index + 1 */
+    int small_int_max;      /* the largest int of the small-int cache being imitated */
+    uint32_t small_int_refs[5 + 1025]; /* value + 5: reference index + 1 */
 };
 
 void pa_marshal_init(struct pa_marshal *m);
+/* Writes as CPython 3.cpython_minor's marshal does (0: unknown, as 3.4 - 3.14). Only the
+ * small-int cache differs: -5..256 until 3.14, -5..1024 from 3.15 (_PY_NSMALLPOSINTS),
+ * and cached ints are shared, so flagged and referenced. */
+void pa_marshal_imitate(struct pa_marshal *m, int cpython_minor);
 /* Encodes straight to a file, through a 64 KiB buffer; call pa_marshal_flush() at the end. */
 void pa_marshal_init_file(struct pa_marshal *m, FILE *sink);
 bool pa_marshal_flush(struct pa_marshal *m);

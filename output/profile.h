@@ -38,6 +38,8 @@ struct pa_profile {
     struct pa_index func_index, edge_index;
     bool callers_are_counts;    /* a `profile` (not cProfile) dump: callers values are bare
                                    call counts (kept in nc), not (nc, cc, tt, ct) */
+    int cpython_minor;          /* the newest CPython 3.x sampled, 0 if unknown: a pstats dump
+                                   is marshalled as that version's cProfile would write it */
 };
 
 void pa_profile_init(struct pa_profile *profile);

@@ -165,6 +165,8 @@ enum pa_status pa_aggregate_add(struct pa_aggregate *agg, const struct pa_stack 
                                 struct pa_error *err)
 {
     struct pa_profile *p = &agg->profile;
+    if (stack->cpython_minor > p->cpython_minor)
+        p->cpython_minor = stack->cpython_minor;
     struct pa_thread_calls *thread = thread_calls(agg, stack->pid, stack->tid);
     if (thread == NULL || !reserve_stack(agg, stack->depth))
         return pa_fail(err, PA_E_NOMEM, "out of memory aggregating samples");

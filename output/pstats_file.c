@@ -64,6 +64,7 @@ enum pa_status pa_pstats_write(const struct pa_profile *p, FILE *out, struct pa_
 {
     struct pa_marshal m;
     pa_marshal_init_file(&m, out);
+    pa_marshal_imitate(&m, p->cpython_minor);
     enum pa_status st = pa_pstats_encode(p, &m, err);
     if (st == PA_OK && (!pa_marshal_flush(&m) || fflush(out) != 0))
         st = pa_fail(err, PA_E_OUTPUT, "cannot write the pstats dump: %s", strerror(errno));

@@ -22,6 +22,7 @@ struct pa_stack {
     double weight;         /* seconds of wall time this sample stands for */
     double timestamp;      /* seconds since the recording started */
     bool incomplete;       /* the walk stopped early (torn read, depth cap) */
+    int cpython_minor;     /* the 3.x of the process sampled, 0 if unknown (pstats imitates its marshal) */
     size_t depth;
     const struct pa_frame *frames; /* frames[0] is the innermost (leaf), frames[depth-1] the root */
 };

@@ -11,6 +11,7 @@
  * Input: one sample per "S" line, its frames on the "F" lines after it, ROOT FIRST:
  *   S <pid> <tid> <weight seconds> [<timestamp>] [incomplete]
  *   F<TAB><call id><TAB><first line><TAB><line><TAB><filename><TAB><function>
+ * and optionally "P <minor>": the samples after it are from CPython 3.<minor>.
  * Blank lines and lines starting with '#' are ignored. */
 #include <stdbool.h>
 #include <stdio.h>
@@ -68,7 +69,10 @@ static void feed_file(const struct pa_writer_ops *ops, struct pa_writer *w, cons
             line[--len] = '\0';
         if (len == 0 || line[0] == '#')
             continue;
-        if (line[0] == 'S') {
+        if (line[0] == 'P') { /* "P MINOR": the samples that follow are from CPython 3.MINOR */
+            if (sscanf(line, "P %d", &s.stack.cpython_minor) != 1)
+                die("bad P line: ", line);
+        } else if (line[0] == 'S') {
             if (open_sample)
                 add_sample(ops, w, &s);
             char flag[32] = "";
