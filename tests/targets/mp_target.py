@@ -2,8 +2,9 @@
 # parent waits for their results in wait_for_results. Prints `READY {"workers": [...]}`
 # once every worker has run, then keeps the pool busy until killed.
 #
-# Runs on CPython 3.6-3.13 (no syntax newer than 3.6). The default start method
-# (fork on Linux up to 3.13) makes the workers children of this process.
+# Runs on CPython 3.6-3.15 (no syntax newer than 3.6). The default start method
+# (fork on Linux up to 3.13, forkserver from 3.14) makes the workers descendants of
+# this process.
 import json
 import multiprocessing
 import sys
