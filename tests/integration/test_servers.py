@@ -21,6 +21,7 @@ import unittest
 import urllib.error
 import urllib.request
 
+import harness as h
 from harness import run_pyattach, pyattach_binary
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -28,6 +29,9 @@ SITE = os.path.normpath(os.path.join(HERE, "..", "django_site"))
 PYTHON = "/usr/bin/python3"
 GUNICORN = "/usr/bin/gunicorn"
 UWSGI = "/usr/bin/uwsgi"
+# Debian testing's CPython 3.14 with its own Django and gunicorn, run inside its root
+# (tests/distro_roots.sh): gunicorn is the root's /usr/bin/gunicorn.
+PYTHON_314 = os.path.join(h.ROOTS, "bin", "debian-3.14")
 
 START_TIMEOUT = 60.0
 RECORD_SECONDS = 5
@@ -36,7 +40,9 @@ PATHS = ("/cpu/", "/sql/", "/crunch/", "/fast/")
 
 
 def require_tools():
-    missing = [p for p in (PYTHON, GUNICORN, UWSGI) if not os.access(p, os.X_OK)]
+    missing = [p for p in (PYTHON, GUNICORN, UWSGI, PYTHON_314) if not os.access(p, os.X_OK)]
+    if not os.access(os.path.join(h.ROOTS, "forky", "usr", "bin", "gunicorn"), os.X_OK):
+        missing.append("gunicorn in the forky root")
     try:
         subprocess.run([PYTHON, "-c", "import django"], check=True, stdout=subprocess.DEVNULL,
                        stderr=subprocess.DEVNULL)
@@ -169,8 +175,8 @@ def runserver(port):
     return Server([PYTHON, "manage.py", "runserver", "127.0.0.1:%d" % port], port, 1)
 
 
-def gunicorn_sync(port, workers=2):
-    return Server([PYTHON, GUNICORN, "-w", str(workers), "-b", "127.0.0.1:%d" % port, "--timeout", "60",
+def gunicorn_sync(port, workers=2, python=PYTHON):
+    return Server([python, GUNICORN, "-w", str(workers), "-b", "127.0.0.1:%d" % port, "--timeout", "60",
                    "shop.wsgi"], port, workers)
 
 
@@ -475,8 +481,16 @@ class TestRunserver(ServerTestBase):
 
 class TestGunicorn(ServerTestBase):
     def test_sync_workers_and_a_replaced_worker(self):
+        self.check_sync_workers(PYTHON)
+
+    def test_sync_workers_on_debian_3_14(self):
+        """The same on CPython 3.14 with Django and gunicorn as Debian testing ships
+        them, in a root filesystem read from the host like a container."""
+        self.check_sync_workers(PYTHON_314)
+
+    def check_sync_workers(self, python):
         port = free_port()
-        with gunicorn_sync(port) as server:
+        with gunicorn_sync(port, python=python) as server:
             workers = children(server.pid)
             self.assertEqual(len(workers), 2)
             victim = workers[0]
