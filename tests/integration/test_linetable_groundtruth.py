@@ -12,6 +12,8 @@ import sys
 import tempfile
 import unittest
 
+import harness as h
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 DUMP_SCRIPT = os.path.join(HERE, "linetable_dump.py")
 PYENV = "/root/.pyenv/versions"
@@ -21,6 +23,9 @@ PYENV = "/root/.pyenv/versions"
 INTERPRETERS = [("3.%d" % minor, minor, "%s/3.%d.*/bin/python3.%d" % (PYENV, minor, minor))
                 for minor in range(6, 14)]
 INTERPRETERS.append(("debian_3.11", 11, "/usr/bin/python3.11"))
+# Debian's 3.13, 3.14 and 3.15, each run in its root (tests/distro_roots.sh).
+INTERPRETERS += [(label.replace("-", "_"), int(label.rsplit(".", 1)[1]), path)
+                 for label, path in h.DISTRO_INTERPRETERS]
 
 SUMMARY = re.compile(r"^summary version=(\S+) codes=(\d+) checked=(\d+) mismatches=(\d+) "
                      r"none=(\d+) max_jump=(\d+) max_back_jump=(\d+)$", re.M)
