@@ -103,6 +103,17 @@ int py_debug_offsets_present(const uint8_t *buf, size_t len, uint32_t *version_h
     return 1;
 }
 
+/* PY_VERSION_HEX as CPython spells the release: "3.15.0b3", "3.14.0rc1", "3.13.5". */
+static void release_name(uint32_t hex, char *out, size_t size)
+{
+    unsigned level = (hex >> 4) & 0xf, serial = hex & 0xf;
+    const char *tag = level == 0xa ? "a" : level == 0xb ? "b" : level == 0xc ? "rc" : "";
+    if (*tag)
+        snprintf(out, size, "%u.%u.%u%s%u", hex >> 24, (hex >> 16) & 0xff, (hex >> 8) & 0xff, tag, serial);
+    else
+        snprintf(out, size, "%u.%u.%u", hex >> 24, (hex >> 16) & 0xff, (hex >> 8) & 0xff);
+}
+
 /* Header: cookie, a version we have a layout for, and a GIL-ful build. */
 static enum pa_status check_header(const uint8_t *buf, size_t len, const struct py_debug_offsets_layout **out,
                                    struct pa_error *err)
@@ -132,11 +143,14 @@ static enum pa_status check_header(const uint8_t *buf, size_t len, const struct 
         return pa_fail(err, PA_E_UNSUPPORTED,
                        "free-threaded CPython %u.%u (a %u.%ut build: _Py_DebugOffsets.free_threaded = %" PRIu64
                        ") is not supported", major, minor, major, minor, free_threaded);
-    if (version < t->first_version)
+    if (version < t->first_version) {
+        char release[32], first[32];
+        release_name((uint32_t)version, release, sizeof release);
+        release_name(t->first_version, first, sizeof first);
         return pa_fail(err, PA_E_UNSUPPORTED,
-                       "CPython %u.%u pre-release (version 0x%08" PRIx64 ") is not supported: its "
-                       "_Py_DebugOffsets may differ from 3.%d's from version 0x%08" PRIx32 " on",
-                       major, minor, version, t->minor, t->first_version);
+                       "CPython %s (version 0x%08" PRIx64 ") is a pre-release older than %s: its "
+                       "_Py_DebugOffsets layout is not known", release, version, first);
+    }
     if (len < t->size)
         return pa_fail(err, PA_E_CORRUPT, "_Py_DebugOffsets image truncated: %zu bytes, 3.%d's is %zu",
                        len, t->minor, t->size);

@@ -5,9 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* PyASCIIObject.state (3.3 - 3.13): interned:2, kind:3, compact:1, ascii:1, then
- * ready:1 (<= 3.11) or statically_allocated:1 (>= 3.12). GCC on x86-64 allocates
- * bitfields from the least significant bit. */
+/* PyASCIIObject.state (3.3 - 3.15, GIL builds): interned:2, kind:3, compact:1, ascii:1,
+ * then ready:1 (<= 3.11) or statically_allocated:1 (>= 3.12). GCC on x86-64 allocates
+ * bitfields from the least significant bit. (Free-threaded 3.14t+ makes `interned` a
+ * whole byte, moving the rest up: such builds are refused, see debug_offsets.c.) */
 #define STATE_KIND(s) (((s) >> 2) & 7u)
 #define STATE_COMPACT(s) (((s) >> 5) & 1u)
 #define STATE_ASCII(s) (((s) >> 6) & 1u)

@@ -14,7 +14,7 @@
 /* Hash of a non-negative int: CPython reduces modulo the Mersenne prime 2**61 - 1. */
 #define PYHASH_MODULUS ((UINT64_C(1) << 61) - 1)
 
-/* PEP 393 state bits (unchanged 3.6 - 3.13): compact at bit 5, ascii at bit 6. */
+/* PEP 393 state bits (unchanged 3.6 - 3.15 in GIL builds): compact at bit 5, ascii at bit 6. */
 #define STATE_COMPACT_ASCII(s) ((((s) >> 5) & 3u) == 3u)
 
 /* One keys object, ready to scan. */

@@ -147,7 +147,7 @@ static enum pa_status choose_layout(struct py_runtime *rt, const uint8_t *debug_
     const struct py_layout *table = py_layout_for_version(rt->major, rt->minor);
     if (table == NULL)
         return pa_fail(err, PA_E_UNSUPPORTED,
-                       "CPython %s (from %s) is not supported: pyattach reads 3.6 to 3.12, and 3.13+ "
+                       "CPython %s (from %s) is not supported: pyattach reads 3.6 to 3.12, and 3.13 to 3.15 "
                        "through _Py_DebugOffsets", version, rt->version_source);
     rt->layout = *table;
     return PA_OK;

@@ -29,7 +29,7 @@ enum pa_status py_threading_name(struct pa_reader *r, const struct py_layout *l,
     *found = false;
     if (size == 0 || l->interpreter_state.modules < 0 || l->module_object.md_dict < 0)
         return pa_fail(err, PA_E_UNSUPPORTED, "thread names cannot be read in this layout");
-    /* threading keeps `_active = {}  # maps thread id to Thread object` (3.6 - 3.13),
+    /* threading keeps `_active = {}  # maps thread id to Thread object` (3.6 - 3.15),
      * keyed by get_ident(), i.e. the pthread_t in the thread state; Thread.name is a
      * property over the instance attribute _name. */
     uint64_t modules = 0, threading = 0, globals = 0, active = 0, thread = 0, name = 0;

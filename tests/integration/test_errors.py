@@ -3,6 +3,8 @@
 import os
 import pwd
 import shutil
+import struct
+import subprocess
 import tempfile
 import unittest
 
@@ -29,6 +31,41 @@ class ErrorTestCase(unittest.TestCase):
         self.assertTrue(result.stderr.endswith("\n"), result.stderr)
         self.assertEqual(result.stderr.count("\n"), 1, "not one line: %r" % result.stderr)
         return result.stderr.rstrip("\n")
+
+
+def real_debug_offsets(label, size):
+    """The first `size` bytes of _PyRuntime (its _Py_DebugOffsets) of a distro interpreter."""
+    python = dict(h.DISTRO_INTERPRETERS)[label]
+    code = ("import ctypes, sys; sys.stdout.buffer.write(ctypes.string_at(ctypes.addressof("
+            "ctypes.c_char.in_dll(ctypes.pythonapi, '_PyRuntime')), %d))" % size)
+    data = subprocess.check_output([python, "-c", code])
+    assert data[:8] == b"xdebugpy" and len(data) == size, data[:16]
+    return data
+
+
+FAKE_CPYTHON = r'''
+#include <stdio.h>
+#include <unistd.h>
+/* As in CPython: the runtime state in a section of its own, its table first. */
+__attribute__((section(".PyRuntime"), used)) unsigned char _PyRuntime[65536] = {%s};
+int main(void)
+{
+    printf("READY {}\n");
+    fflush(stdout);
+    for (;;)
+        pause();
+}
+'''
+
+
+def fake_cpython(directory, label, image):
+    """A process whose _PyRuntime starts with `image`; returns the executable."""
+    source = os.path.join(directory, "fake-%s.c" % label)
+    exe = os.path.join(directory, "fake-%s" % label)
+    with open(source, "w") as f:
+        f.write(FAKE_CPYTHON % ",".join(str(b) for b in image))
+    subprocess.check_call(["cc", "-O0", "-rdynamic", "-o", exe, source])
+    return exe
 
 
 class UsageErrors(ErrorTestCase):
@@ -73,6 +110,32 @@ class TargetErrors(ErrorTestCase):
             line = self.assert_error(h.run_pyattach(["dump", "-p", target.pid]), 2)
             self.assertIn("2.7", line, "the message must name the version")
             self.assertIsNone(target.proc.poll())
+
+    def test_layouts_not_known(self):
+        """CPython 3.16+, a free-threaded build and a 3.15 beta whose _Py_DebugOffsets
+        layout pyattach does not know: one line naming the version or the build kind,
+        exit 2, no stacks and no profile. The targets are small C programs whose
+        _PyRuntime holds the real table of Debian's 3.15, with its version or
+        free_threaded field changed (no such CPython is packaged here)."""
+        image = real_debug_offsets("debian-3.15", 888)
+        cases = [
+            ("3.16", 0x031000f0, 0, ["CPython 3.16", "newer than the newest layout pyattach knows (3.15)"]),
+            ("3.15t", 0x030f00f0, 1, ["free-threaded", "3.15t"]),
+            ("3.15.0b3", 0x030f00b3, 0, ["CPython 3.15.0b3", "pre-release older than 3.15.0b4"]),
+        ]
+        with tempfile.TemporaryDirectory() as tmp:
+            for label, version, free_threaded, words in cases:
+                with self.subTest(python=label):
+                    patched = image[:8] + struct.pack("<QQ", version, free_threaded) + image[24:]
+                    fake = fake_cpython(tmp, label, patched)
+                    with h.Target([fake]) as target:
+                        for args in (["dump", "-p", target.pid], ["dump", "-p", target.pid, "--json"],
+                                     ["-p", target.pid, "-d", 1, "-o", os.path.join(tmp, "x.prof")]):
+                            line = self.assert_error(h.run_pyattach(args), 2)
+                            for word in words:
+                                self.assertIn(word, line)
+                        self.assertIsNone(target.proc.poll())
+                    self.assertFalse(os.path.exists(os.path.join(tmp, "x.prof")))
 
     def test_permission_denied(self):
         """An unprivileged user cannot read a root-owned interpreter."""
