@@ -389,6 +389,31 @@ static void encodes_long_ints_like_cpython(void **state)
     pa_profile_free(&empty);
 }
 
+/* 3.15's small-int cache reaches 1024 (_PY_NSMALLPOSINTS 1025): such ints are shared,
+ * so its marshal flags the first and refers back to it after (test_output_formats
+ * compares whole dumps with 3.15's own marshal.dumps). */
+static void imitates_the_small_int_cache_of_the_version(void **state)
+{
+    (void)state;
+    static const int64_t values[] = {300, 300, 1024, 1025};
+    static const unsigned char up_to_3_14[] = {
+        'i', 0x2c, 1, 0, 0, 'i', 0x2c, 1, 0, 0, 'i', 0, 4, 0, 0, 'i', 1, 4, 0, 0};
+    static const unsigned char from_3_15[] = {
+        'i' | 0x80, 0x2c, 1, 0, 0, 'r', 0, 0, 0, 0, 'i' | 0x80, 0, 4, 0, 0, 'i', 1, 4, 0, 0};
+    for (int minor = 13; minor <= 15; minor++) {
+        struct pa_marshal m;
+        pa_marshal_init(&m);
+        pa_marshal_imitate(&m, minor);
+        for (size_t i = 0; i < sizeof values / sizeof values[0]; i++)
+            pa_marshal_int(&m, values[i]);
+        if (minor >= 15)
+            assert_bytes_equal(m.buf, m.len, from_3_15, sizeof from_3_15);
+        else
+            assert_bytes_equal(m.buf, m.len, up_to_3_14, sizeof up_to_3_14);
+        pa_marshal_free(&m);
+    }
+}
+
 static void invalid_utf8_is_replaced(void **state)
 {
     (void)state;
@@ -482,6 +507,7 @@ int main(void)
         cmocka_unit_test(reads_python2_forms),
         cmocka_unit_test(text_float_and_long_limits),
         cmocka_unit_test(encodes_long_ints_like_cpython),
+        cmocka_unit_test(imitates_the_small_int_cache_of_the_version),
         cmocka_unit_test(invalid_utf8_is_replaced),
         cmocka_unit_test(rejects_corrupt_data),
         cmocka_unit_test(rejects_non_pstats),
