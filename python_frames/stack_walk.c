@@ -106,6 +106,11 @@ static uint64_t frame_code(const struct py_layout *l, const uint8_t *frame)
 }
 
 /* The stack from frame_addr outwards; base, if not 0, is where a complete walk ends. */
+/* Frames visited per walk, Python or not: entry frames (one per C call of the eval
+ * loop) and frames without code do not count towards PY_MAX_DEPTH, but must not make
+ * a hostile chain of them endless either. */
+#define MAX_VISITED (4 * PY_MAX_DEPTH)
+
 static enum pa_status walk(const struct py_walker *w, uint64_t frame_addr, uint64_t base, struct py_stack *stack,
                            struct pa_error *err)
 {
@@ -117,8 +122,9 @@ static enum pa_status walk(const struct py_walker *w, uint64_t frame_addr, uint6
 
     /* Brent's cycle check: remember one address, move it every power of two steps. */
     uint64_t saved = 0, last = 0;
-    size_t steps = 0, power = 1;
+    size_t steps = 0, power = 1, visited = 0;
     bool torn = false, capped = false;
+    enum pa_status failed = PA_OK; /* a read or code lookup that failed mid-walk */
     uint8_t buf[PY_FRAME_READ_MAX];
     while (frame_addr != 0) {
         if (frame_addr == saved) {
@@ -130,16 +136,16 @@ static enum pa_status walk(const struct py_walker *w, uint64_t frame_addr, uint6
             power *= 2;
             steps = 0;
         }
-        if (stack->depth == PY_MAX_DEPTH) {
+        if (++visited > MAX_VISITED) {
             capped = true;
             break;
         }
         size_t have;
         enum pa_status status = read_frame(w, frame_addr, buf, &have, err);
         if (status != PA_OK) {
-            if (stack->depth == 0 && base == 0)
+            if (stack->depth == 0)
                 return status;
-            torn = true;
+            failed = status;
             break;
         }
         last = frame_addr;
@@ -160,12 +166,16 @@ static enum pa_status walk(const struct py_walker *w, uint64_t frame_addr, uint6
             frame_addr = previous;
             continue;
         }
+        if (stack->depth == PY_MAX_DEPTH) { /* checked here: exactly PY_MAX_DEPTH frames are whole */
+            capped = true;
+            break;
+        }
         const struct py_code_info *code;
         status = py_code_lookup(w->codes, w->runtime, w->reader, code_addr, &code, err);
         if (status != PA_OK) {
-            if (stack->depth == 0 && base == 0)
+            if (stack->depth == 0)
                 return status;
-            torn = true;
+            failed = status;
             break;
         }
         struct py_frame *f = &stack->frames[stack->depth++];
@@ -181,13 +191,20 @@ static enum pa_status walk(const struct py_walker *w, uint64_t frame_addr, uint6
         frame_addr = previous;
     }
     /* 3.15: a walk that did not end at the thread's base frame read a stack that changed
-     * under it; its frames are refused rather than shown as a partial stack. */
-    if (base != 0 && !capped && (torn || (last != 0 && last != base))) {
-        stack->depth = 0;
-        return pa_fail(err, PA_E_CORRUPT, "torn stack: the walk ended at 0x%llx, not at the base frame 0x%llx",
-                       (unsigned long long)last, (unsigned long long)base);
+     * under it; its frames are refused rather than shown as a partial stack. A read or
+     * lookup that failed keeps its own status and message. */
+    if (base != 0 && !capped) {
+        if (failed != PA_OK) {
+            stack->depth = 0;
+            return failed;
+        }
+        if (torn || (last != 0 && last != base)) {
+            stack->depth = 0;
+            return pa_fail(err, PA_E_CORRUPT, "torn stack: the walk ended at 0x%llx, not at the base frame 0x%llx",
+                           (unsigned long long)last, (unsigned long long)base);
+        }
     }
-    stack->incomplete = torn || capped;
+    stack->incomplete = torn || capped || failed != PA_OK;
     name_calls(stack);
     return PA_OK;
 }
