@@ -4,7 +4,7 @@
  *
  * Build and run: tests/fuzz/run_fuzz.sh [seconds] (see tests/fuzz/README).
  *
- * Input: byte 0 picks the version (3.6 ... 3.13), byte 1 the shape (threads, depth,
+ * Input: byte 0 picks the version (3.6 ... 3.15), byte 1 the shape (threads, depth,
  * shared codes, C-stack frames, a second interpreter), then a list of operations:
  *   0 overwrite  region, offset(2), len, bytes   raw bytes into an object
  *   1 pointer    region, offset(2), target region, target offset   an 8-byte pointer
@@ -17,10 +17,10 @@
  * Regions are numbered in the order the builder made them (deterministic per
  * version and shape), modulo their count; offsets modulo the region's size.
  *
- * With PYATTACH_FUZZ_DEBUG_OFFSETS=1 in the environment every input is 3.13, and the
- * layout is re-read from the (corrupted) _Py_DebugOffsets at the start of _PyRuntime
- * before the last walk, so the walker meets the layouts py_layout_from_debug_offsets
- * accepts. */
+ * With PYATTACH_FUZZ_DEBUG_OFFSETS=1 in the environment byte 0 picks 3.13, 3.14 or
+ * 3.15 (its value modulo 3), and the layout is re-read from the (corrupted)
+ * _Py_DebugOffsets at the start of _PyRuntime before the last walk, so the walker
+ * meets the layouts py_layout_from_debug_offsets accepts. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,6 +66,7 @@ static int take_u16(struct input *in, unsigned *v)
 
 struct world {
     struct synth_process p;
+    int minor;
     uint64_t frames[MAX_FRAMES];
     size_t frame_count;
     struct py_thread threads[MAX_THREADS];
@@ -75,7 +76,8 @@ struct world {
 static const char *const names[] = {"main", "café", "обработать", "𝔣𝔲𝔫𝔠", "<module>", "Handler.run"};
 
 /* A valid process: 1-4 threads with chains of 0-7 frames over 1-4 codes, C-stack
- * frames mixed in (3.12+), and maybe a second interpreter with a thread. */
+ * frames mixed in (3.12+; 3.15 ends every thread's chain at its base frame), and maybe
+ * a second interpreter with a thread. */
 static void build(struct world *w, unsigned shape)
 {
     struct synth_process *p = &w->p;
@@ -83,6 +85,7 @@ static void build(struct world *w, unsigned shape)
     int shims = (shape & 0x40) && p->runtime.layout.interpreter_frame.owner >= 0 &&
                 p->runtime.layout.version_hex >= 0x030c0000;
     uint64_t codes[4];
+    synth_set_code_generation(p, p->interps[0], shape); /* 3.14+ */
     for (size_t i = 0; i < ncodes; i++) {
         struct synth_code_spec spec = {.filename = names[(i + 3) % 6], .name = names[i], .qualname = names[5],
                                        .first_line = 10 + 100 * (int)i, .line_offset = 4 * (int)i,
@@ -116,6 +119,9 @@ static const uint64_t interesting[] = {
     /* struct sizes and offsets around the walker's read sizes, for layouts re-read
      * from a corrupted _Py_DebugOffsets */
     72, 80, 520, 1032, 2048, 4000, 5000, 60000,
+    /* 3.14+: frame owners (FRAME_OWNED_BY_INTERPRETER, 3.14's CSTACK), thread state
+     * sizes and the end of a 1 KiB thread state read, for thread_state.base_frame */
+    4, 832, 888, 1016, 1024,
 };
 
 static void put(struct fake_region *r, size_t offset, const void *bytes, size_t len)
@@ -133,8 +139,9 @@ static void sample(struct world *w, struct py_code_cache *codes)
         count = 0; /* the threads read before the error are still worth walking */
     for (size_t i = 0; i < count && i < MAX_THREADS; i++) {
         py_walk_stack(&walker, w->threads[i].frame_addr, &w->stack, &err);
+        py_walk_thread(&walker, &w->threads[i], &w->stack, &err); /* 3.15: to the base frame */
         if (py_thread_reread_frame(&walker, &w->threads[i], &err) == PA_OK)
-            py_walk_stack(&walker, w->threads[i].frame_addr, &w->stack, &err);
+            py_walk_thread(&walker, &w->threads[i], &w->stack, &err);
     }
     for (size_t i = 0; i < w->frame_count; i++)
         py_walk_stack(&walker, w->frames[i], &w->stack, &err);
@@ -146,7 +153,8 @@ static int reread_layout(struct world *w)
     struct synth_process *p = &w->p;
     uint8_t image[PY_DEBUG_OFFSETS_READ_SIZE];
     memset(image, 0, sizeof image);
-    if (pa_read(&p->reader, p->runtime.runtime_addr, image, SYNTH_DEBUG_OFFSETS_SIZE, NULL) != PA_OK)
+    size_t size = synth_debug_offsets(w->minor, image, sizeof image); /* how much of it synth_init wrote */
+    if (size == 0 || pa_read(&p->reader, p->runtime.runtime_addr, image, size, NULL) != PA_OK)
         return 0;
     struct pa_error err;
     return py_layout_from_debug_offsets(image, sizeof image, &p->runtime.layout, &err) == PA_OK;
@@ -218,9 +226,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (w == NULL)
         return 0;
     struct pa_error err;
-    int minor = debug_offsets_mode ? 13 : synth_minor_versions[data[0] % SYNTH_VERSION_COUNT];
+    int minor = debug_offsets_mode ? 13 + data[0] % 3 : synth_minor_versions[data[0] % SYNTH_VERSION_COUNT];
     if (synth_init(&w->p, minor, &err) != PA_OK)
         abort(); /* the builder's own layouts must always be accepted */
+    w->minor = minor;
     build(w, data[1]);
 
     struct py_code_cache *codes = py_code_cache_new();

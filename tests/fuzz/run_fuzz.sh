@@ -25,7 +25,7 @@ clang -std=c11 -D_GNU_SOURCE -g -O1 -Wall -Wextra \
 
 # Seeds: each version (byte 0) with a few shapes (byte 1), no corruption yet.
 if [ -z "$(ls -A "$out/corpus")" ]; then
-  for v in 0 1 2 3 4 5 6 7; do
+  for v in 0 1 2 3 4 5 6 7 8 9; do
     for shape in 00 1d 5f ff; do
       printf "\\$(printf '%03o' "$v")\\$(printf '%03o' "0x$shape")" > "$out/corpus/seed-$v-$shape"
     done

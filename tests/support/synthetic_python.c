@@ -8,7 +8,7 @@
 
 #include "python_frames/debug_offsets.h"
 
-const int synth_minor_versions[SYNTH_VERSION_COUNT] = {6, 7, 8, 9, 10, 11, 12, 13};
+const int synth_minor_versions[SYNTH_VERSION_COUNT] = {6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
 
 #define BASE_ADDR 0x7f3a00000000ull
 #define GAP 4096
@@ -42,10 +42,120 @@ static const uint64_t debug_offsets_3_13_0[72] = {
     240, 200,                                       /* gc: size, collecting */
 };
 
-void synth_debug_offsets_3_13(uint8_t out[SYNTH_DEBUG_OFFSETS_SIZE])
+/* _Py_DebugOffsets of 3.14.8 after its cookie: 94 uint64 in declaration order
+ * (Include/internal/pycore_debug_offsets.h; the list is PY_DEBUG_OFFSETS_3_14 in
+ * python_frames/debug_offsets_tables.h), read from Debian's 3.14.8 build. */
+static const uint64_t debug_offsets_3_14_8[94] = {
+    0x030e08f0, 0,                                  /* version, free_threaded */
+    316616, 784, 808,                               /* runtime_state: size, finalizing, interpreters_head */
+    225864, 7280, 7272, 7344, 7360, 7408, 7688, 7672, 7680, /* interpreter_state: size, id, next,
+                                                     * threads_head, threads_main, gc, imports_modules,
+                                                     * sysdict, builtins */
+    16, 7784, 0, 7800, 7792,                        /* ceval_gil, gil_runtime_state, _enabled, _locked, _holder */
+    7992, 0,                                        /* code_object_generation, tlbc_generation */
+    832, 0, 8, 16, 72, 152, 160, 232, 32,           /* thread_state: size, prev, next, interp, current_frame,
+                                                     * thread_id, native_thread_id, datastack_chunk, status */
+    88, 8, 0, 56, 80, 74, 64, 0,                    /* interpreter_frame: size, previous, executable,
+                                                     * instr_ptr, localsplus, owner, stackpointer, tlbc_index */
+    216, 112, 120, 128, 136, 68, 52, 96, 104, 208, 0, /* code_object: size, filename, name, qualname,
+                                                     * linetable, firstlineno, argcount, localsplusnames,
+                                                     * localspluskinds, co_code_adaptive, co_tlbc */
+    16, 8,                                          /* pyobject: size, ob_type */
+    416, 24, 88, 168,                               /* type_object */
+    40, 32, 16,                                     /* tuple_object */
+    40, 24, 16,                                     /* list_object */
+    200, 24, 40, 32,                                /* set_object */
+    48, 32, 40,                                     /* dict_object */
+    24, 16,                                         /* float_object */
+    32, 16, 24,                                     /* long_object */
+    40, 16, 32,                                     /* bytes_object: size, ob_size, ob_sval */
+    64, 32, 16, 40,                                 /* unicode_object: size, state, length, asciiobject_size */
+    264, 192,                                       /* gc: size, collecting */
+    160, 24, 72, 67,                                /* gen_object */
+    0, 8,                                           /* llist_node */
+    24, 304, 8076, 0, 4, 512,                       /* debugger_support */
+};
+
+/* _Py_DebugOffsets of 3.15.0 after its cookie: 110 uint64 (PY_DEBUG_OFFSETS_3_15),
+ * read from Debian's 3.15.0 build. */
+static const uint64_t debug_offsets_3_15_0[110] = {
+    0x030f00f0, 0,                                  /* version, free_threaded */
+    346568, 912, 936,                               /* runtime_state: size, finalizing, interpreters_head */
+    226240, 7272, 7264, 7336, 7352, 7400, 7592, 7576, 7584, /* interpreter_state: size, id, next,
+                                                     * threads_head, threads_main, gc, imports_modules,
+                                                     * sysdict, builtins */
+    16, 7736, 0, 7752, 7744,                        /* ceval_gil, gil_runtime_state, _enabled, _locked, _holder */
+    7944, 0,                                        /* code_object_generation, tlbc_generation */
+    888, 0, 8, 16, 72, 80, 88, 96,                  /* thread_state: size, prev, next, interp, current_frame,
+                                                     * base_frame, last_profiled_frame(_seq) */
+    176, 184, 256, 32, 36, 40, 136, 288,            /* thread_id, native_thread_id, datastack_chunk, status,
+                                                     * holds_gil, gil_requested, current_exception,
+                                                     * exc_state */
+    0,                                              /* err_stackitem: exc_value */
+    88, 8, 0, 56, 80, 74, 64, 0,                    /* interpreter_frame: size, previous, executable,
+                                                     * instr_ptr, localsplus, owner, stackpointer, tlbc_index */
+    216, 112, 120, 128, 136, 68, 52, 96, 104, 208, 0, /* code_object, as in 3.14 */
+    16, 8,                                          /* pyobject: size, ob_type */
+    424, 24, 88, 168, 32, 288,                      /* type_object: ..., tp_basicsize, tp_dictoffset */
+    944, 888,                                       /* heap_type_object: size, ht_cached_keys */
+    40, 32, 16,                                     /* tuple_object */
+    40, 24, 16,                                     /* list_object */
+    200, 24, 40, 32,                                /* set_object */
+    48, 32, 40,                                     /* dict_object */
+    24, 16,                                         /* float_object */
+    32, 16, 24,                                     /* long_object */
+    40, 16, 32,                                     /* bytes_object: size, ob_size, ob_sval */
+    64, 32, 16, 40, 56,                             /* unicode_object: ..., compactunicodeobject_size */
+    176, 112, 120, 1112, 104,                       /* gc: size, collecting, frame, generation_stats(_size) */
+    160, 24, 72, 67,                                /* gen_object */
+    0, 8,                                           /* llist_node */
+    24, 344, 8028, 0, 4, 512,                       /* debugger_support */
+};
+
+_Static_assert(8 + sizeof debug_offsets_3_13_0 == SYNTH_DEBUG_OFFSETS_SIZE, "3.13 image size");
+_Static_assert(8 + sizeof debug_offsets_3_14_8 == SYNTH_DEBUG_OFFSETS_3_14_SIZE, "3.14 image size");
+_Static_assert(8 + sizeof debug_offsets_3_15_0 == SYNTH_DEBUG_OFFSETS_3_15_SIZE, "3.15 image size");
+
+static void put_image(uint8_t *out, const uint64_t *values, size_t size)
 {
     memcpy(out, PY_DEBUG_OFFSETS_COOKIE, 8);
-    memcpy(out + 8, debug_offsets_3_13_0, sizeof debug_offsets_3_13_0);
+    memcpy(out + 8, values, size);
+}
+
+void synth_debug_offsets_3_13(uint8_t out[SYNTH_DEBUG_OFFSETS_SIZE])
+{
+    put_image(out, debug_offsets_3_13_0, sizeof debug_offsets_3_13_0);
+}
+
+void synth_debug_offsets_3_14(uint8_t out[SYNTH_DEBUG_OFFSETS_3_14_SIZE])
+{
+    put_image(out, debug_offsets_3_14_8, sizeof debug_offsets_3_14_8);
+}
+
+void synth_debug_offsets_3_15(uint8_t out[SYNTH_DEBUG_OFFSETS_3_15_SIZE])
+{
+    put_image(out, debug_offsets_3_15_0, sizeof debug_offsets_3_15_0);
+}
+
+static const struct {
+    int minor;
+    const uint64_t *values;
+    size_t size; /* of values, without the cookie */
+} images[] = {
+    {13, debug_offsets_3_13_0, sizeof debug_offsets_3_13_0},
+    {14, debug_offsets_3_14_8, sizeof debug_offsets_3_14_8},
+    {15, debug_offsets_3_15_0, sizeof debug_offsets_3_15_0},
+};
+
+size_t synth_debug_offsets(int minor, uint8_t *out, size_t capacity)
+{
+    for (size_t i = 0; i < sizeof images / sizeof images[0]; i++) {
+        if (images[i].minor != minor || 8 + images[i].size > capacity)
+            continue;
+        put_image(out, images[i].values, images[i].size);
+        return 8 + images[i].size;
+    }
+    return 0;
 }
 
 /* ---- allocation and field writes ---- */
@@ -79,6 +189,12 @@ static void put_i32(struct synth_process *p, uint64_t base, int32_t offset, int3
 {
     if (offset >= 0)
         fake_memory_put_i32(&p->memory, base + (uint64_t)offset, value);
+}
+
+/* A read that may fail (the chains the tests tear). */
+static int try_get_u64(struct synth_process *p, uint64_t addr, uint64_t *value)
+{
+    return pa_read_u64(&p->reader, addr, value, NULL) == PA_OK;
 }
 
 static uint64_t get_u64(struct synth_process *p, uint64_t addr)
@@ -375,39 +491,64 @@ void synth_frame_set_instr(struct synth_process *p, uint64_t frame, uint64_t cod
     }
 }
 
-static uint64_t new_frame(struct synth_process *p, uint64_t code, int instr_offset, uint64_t previous, int owner)
+/* Bytes of a frame with room for `slots` fast locals and stack entries after its head. */
+static size_t frame_size(const struct py_layout *l, int slots)
 {
-    const struct py_layout *l = &p->runtime.layout;
-    /* Room for the fast locals and a value stack after them, as a real frame has. */
-    int slots = nlocals_of(p, code) + 8;
     size_t size = max_size((size_t)l->interpreter_frame.size,
                            need(l->interpreter_frame.localsplus, 8 * (size_t)slots));
     size = max_size(size, need(l->interpreter_frame.previous, 8));
     size = max_size(size, need(l->interpreter_frame.executable, 8));
     size = max_size(size, need(l->interpreter_frame.instr, 8));
     size = max_size(size, need(l->interpreter_frame.owner, 1));
-    size = max_size(size, need(l->interpreter_frame.is_entry, 1));
-    uint64_t frame = synth_alloc(p, size);
+    return max_size(size, need(l->interpreter_frame.is_entry, 1));
+}
+
+/* 3.14+ _PyStackRef tags (pycore_stackref.h, GIL builds): Py_TAG_REFCNT marks a
+ * reference not counted (deferred or immortal); NULL is that tag alone. */
+#define TAG_REFCNT UINT64_C(1)
+
+/* What f_executable holds for `code` in a new frame. 3.14+: a strong reference is the
+ * bare pointer and a deferred or immortal one is tagged; frames alternate. */
+static uint64_t executable_ref(struct synth_process *p, uint64_t code)
+{
+    if (p->runtime.layout.ref_model != PY_REFS_TAGGED)
+        return code;
+    return code | (p->frames_made++ % 2 == 0 ? TAG_REFCNT : 0);
+}
+
+void synth_frame_set_owner(struct synth_process *p, uint64_t frame, int owner)
+{
+    int32_t at = p->runtime.layout.interpreter_frame.owner;
+    uint8_t o = (uint8_t)owner;
+    if (at >= 0)
+        fake_memory_put(&p->memory, frame + (uint64_t)at, &o, 1);
+}
+
+static uint64_t new_frame(struct synth_process *p, uint64_t code, uint64_t executable, int instr_offset,
+                          uint64_t previous, int owner)
+{
+    const struct py_layout *l = &p->runtime.layout;
+    /* Room for the fast locals and a value stack after them, as a real frame has. */
+    uint64_t frame = synth_alloc(p, frame_size(l, nlocals_of(p, code) + 8));
     if (l->frame_model == PY_FRAMES_OBJECTS)
         fake_memory_put_u64(&p->memory, frame, 1); /* PyFrameObject's ob_refcnt */
     put_u64(p, frame, l->interpreter_frame.previous, previous);
-    put_u64(p, frame, l->interpreter_frame.executable, code);
+    put_u64(p, frame, l->interpreter_frame.executable, executable);
     synth_frame_set_instr(p, frame, code, instr_offset);
-    if (l->interpreter_frame.owner >= 0) {
-        uint8_t o = (uint8_t)owner;
-        fake_memory_put(&p->memory, frame + (uint64_t)l->interpreter_frame.owner, &o, 1);
-    }
+    synth_frame_set_owner(p, frame, owner);
     return frame;
 }
 
 uint64_t synth_frame(struct synth_process *p, uint64_t code, int instr_offset, uint64_t previous)
 {
-    return new_frame(p, code, instr_offset, previous, 0); /* FRAME_OWNED_BY_THREAD */
+    return new_frame(p, code, executable_ref(p, code), instr_offset, previous, 0); /* FRAME_OWNED_BY_THREAD */
 }
 
 uint64_t synth_cstack_frame(struct synth_process *p, uint64_t code, uint64_t previous)
 {
-    return new_frame(p, code, 0, previous, PY_FRAME_OWNED_BY_INTERPRETER);
+    /* 3.14+: _PyEval_EvalFrameDefault's entry_frame.f_executable = PyStackRef_None. */
+    uint64_t executable = p->runtime.layout.ref_model == PY_REFS_TAGGED ? p->runtime.none_addr | TAG_REFCNT : code;
+    return new_frame(p, code, executable, 0, previous, PY_FRAME_OWNED_BY_INTERPRETER);
 }
 
 void synth_frame_set_previous(struct synth_process *p, uint64_t frame, uint64_t previous)
@@ -415,9 +556,22 @@ void synth_frame_set_previous(struct synth_process *p, uint64_t frame, uint64_t 
     put_u64(p, frame, p->runtime.layout.interpreter_frame.previous, previous);
 }
 
+uint64_t synth_frame_executable(struct synth_process *p, uint64_t frame)
+{
+    return get_u64(p, frame + (uint64_t)p->runtime.layout.interpreter_frame.executable);
+}
+
+void synth_frame_set_executable(struct synth_process *p, uint64_t frame, uint64_t bits)
+{
+    put_u64(p, frame, p->runtime.layout.interpreter_frame.executable, bits);
+}
+
 void synth_frame_set_code(struct synth_process *p, uint64_t frame, uint64_t code)
 {
-    put_u64(p, frame, p->runtime.layout.interpreter_frame.executable, code);
+    uint64_t tag = 0;
+    if (p->runtime.layout.ref_model == PY_REFS_TAGGED)
+        tag = synth_frame_executable(p, frame) & PY_STACKREF_TAG_BITS;
+    synth_frame_set_executable(p, frame, code | tag);
 }
 
 void synth_frame_set_local(struct synth_process *p, uint64_t frame, int index, uint64_t value)
@@ -453,6 +607,8 @@ uint64_t synth_interpreter(struct synth_process *p)
                            max_size(need(l->interpreter_state.next, 8),
                                     max_size(need(l->interpreter_state.threads_head, 8),
                                              need(l->interpreter_state.ceval_gil, 8))));
+    size = max_size(size, max_size(need(l->interpreter_state.modules, 8),
+                                   need(l->interpreter_state.code_object_generation, 8)));
     uint64_t interp = synth_alloc(p, size);
     uint64_t gil = 0;
     if (l->gil_model == PY_GIL_INTERP_GIL_HOLDER) {
@@ -475,6 +631,44 @@ uint64_t synth_interpreter(struct synth_process *p)
     return interp;
 }
 
+void synth_set_code_generation(struct synth_process *p, uint64_t interp, uint64_t generation)
+{
+    put_u64(p, interp, p->runtime.layout.interpreter_state.code_object_generation, generation);
+}
+
+uint64_t synth_thread_base_frame(struct synth_process *p, uint64_t tstate)
+{
+    const struct py_layout *l = &p->runtime.layout;
+    if (l->thread_state.base_frame < 0)
+        return 0;
+    return get_u64(p, tstate + (uint64_t)l->thread_state.base_frame);
+}
+
+/* Chains longer than this are taken to loop (see link_to_base). */
+#define LINK_MAX_FRAMES 65536
+
+/* 3.15: ends the chain from frame at base (see synth_thread_set_frame). */
+static void link_to_base(struct synth_process *p, uint64_t frame, uint64_t base)
+{
+    const struct py_layout *l = &p->runtime.layout;
+    uint64_t last = 0;
+    for (size_t n = 0; frame != 0; n++) {
+        if (frame == base || n == LINK_MAX_FRAMES)
+            return;
+        last = frame;
+        if (!try_get_u64(p, frame + (uint64_t)l->interpreter_frame.previous, &frame))
+            return;
+    }
+    uint8_t owner = 0;
+    if (l->interpreter_frame.owner < 0 ||
+        pa_read(&p->reader, last + (uint64_t)l->interpreter_frame.owner, &owner, 1, NULL) != PA_OK)
+        return;
+    /* Every C call of the eval loop pushes an entry frame below its first frame: the
+     * outermost one lies right on the base frame. */
+    uint64_t entry = owner >= PY_FRAME_OWNED_BY_INTERPRETER ? base : synth_cstack_frame(p, 0, base);
+    synth_frame_set_previous(p, last, entry);
+}
+
 uint64_t synth_thread_cframe(struct synth_process *p, uint64_t tstate)
 {
     const struct py_layout *l = &p->runtime.layout;
@@ -486,6 +680,8 @@ uint64_t synth_thread_cframe(struct synth_process *p, uint64_t tstate)
 void synth_thread_set_frame(struct synth_process *p, uint64_t tstate, uint64_t frame)
 {
     const struct py_layout *l = &p->runtime.layout;
+    if (l->thread_state.base_frame >= 0 && frame != 0)
+        link_to_base(p, frame, synth_thread_base_frame(p, tstate));
     if (l->thread_state.cframe >= 0)
         put_u64(p, synth_thread_cframe(p, tstate), l->cframe.current_frame, frame);
     else
@@ -502,9 +698,23 @@ uint64_t synth_thread(struct synth_process *p, uint64_t interp, pid_t tid, uint6
     size = max_size(size, need(l->thread_state.cframe, 8));
     size = max_size(size, need(l->thread_state.thread_id, 8));
     size = max_size(size, need(l->thread_state.native_thread_id, 8));
+    size = max_size(size, need(l->thread_state.base_frame, 8));
+    size_t base_at = 0;
+    if (l->thread_state.base_frame >= 0) {
+        base_at = (size + 15) & ~(size_t)15;
+        size = base_at + frame_size(l, 8);
+    }
     uint64_t tstate = synth_alloc(p, size);
 
     put_u64(p, tstate, l->thread_state.interp, interp);
+    if (l->thread_state.base_frame >= 0) {
+        /* 3.15: _PyThreadStateImpl embeds the base frame; its f_executable is
+         * PyStackRef_NULL (the tag alone), previous NULL, owned by the interpreter. */
+        uint64_t base = tstate + base_at;
+        put_u64(p, base, l->interpreter_frame.executable, TAG_REFCNT);
+        synth_frame_set_owner(p, base, PY_FRAME_OWNED_BY_INTERPRETER);
+        put_u64(p, tstate, l->thread_state.base_frame, base);
+    }
     if (l->thread_state.cframe >= 0) {
         /* 3.11, 3.12: tstate->cframe points to a _PyCFrame on the C stack. */
         uint64_t cframe = synth_alloc(p, max_size(24, need(l->cframe.current_frame, 8)));
@@ -554,11 +764,11 @@ void synth_set_gil_holder(struct synth_process *p, uint64_t interp, uint64_t tst
 
 /* ---- the process ---- */
 
-static enum pa_status choose_layout(struct synth_process *p, int minor, const uint8_t *image,
+static enum pa_status choose_layout(struct synth_process *p, int minor, const uint8_t *image, size_t image_size,
                                     struct pa_error *err)
 {
-    if (minor >= 13)
-        return py_layout_from_debug_offsets(image, SYNTH_DEBUG_OFFSETS_SIZE, &p->runtime.layout, err);
+    if (image_size > 0)
+        return py_layout_from_debug_offsets(image, image_size, &p->runtime.layout, err);
     const struct py_layout *table = py_layout_for_version(3, minor);
     if (table == NULL)
         return pa_fail(err, PA_E_UNSUPPORTED, "no layout table for 3.%d", minor);
@@ -572,12 +782,12 @@ enum pa_status synth_init(struct synth_process *p, int minor, struct pa_error *e
     fake_memory_init(&p->memory, &p->reader);
     p->next_addr = BASE_ADDR;
     snprintf(p->name, sizeof p->name, "3.%d", minor);
-    if (minor < 6 || minor > 13)
-        return pa_fail(err, PA_E_UNSUPPORTED, "the synthetic process knows 3.6 - 3.13, not 3.%d", minor);
+    if (minor < 6 || minor > 15)
+        return pa_fail(err, PA_E_UNSUPPORTED, "the synthetic process knows 3.6 - 3.15, not 3.%d", minor);
 
-    uint8_t image[SYNTH_DEBUG_OFFSETS_SIZE];
-    synth_debug_offsets_3_13(image);
-    enum pa_status status = choose_layout(p, minor, image, err);
+    uint8_t image[SYNTH_DEBUG_OFFSETS_MAX_SIZE];
+    size_t image_size = synth_debug_offsets(minor, image, sizeof image);
+    enum pa_status status = choose_layout(p, minor, image, image_size, err);
     if (status != PA_OK)
         return status;
 
@@ -586,7 +796,7 @@ enum pa_status synth_init(struct synth_process *p, int minor, struct pa_error *e
     rt->major = 3;
     rt->minor = minor;
     rt->micro = 0;
-    snprintf(rt->version_source, sizeof rt->version_source, "%s", minor >= 13 ? "_Py_DebugOffsets" : "synthetic");
+    snprintf(rt->version_source, sizeof rt->version_source, "%s", image_size > 0 ? "_Py_DebugOffsets" : "synthetic");
     snprintf(rt->binary, sizeof rt->binary, "synthetic-python3.%d", minor);
     rt->pthread_tid_offset = SYNTH_PTHREAD_TID_OFFSET;
     rt->code_type_addr = synth_alloc(p, CODE_TYPE_SIZE);
@@ -597,14 +807,17 @@ enum pa_status synth_init(struct synth_process *p, int minor, struct pa_error *e
         size_t size = max_size((size_t)l->runtime_state.size,
                                max_size(need(l->runtime_state.interpreters_head, 8),
                                         need(l->runtime_state.gilstate_tstate_current, 8)));
-        if (minor >= 13)
-            size = max_size(size, SYNTH_DEBUG_OFFSETS_SIZE);
+        size = max_size(size, image_size);
         rt->runtime_addr = synth_alloc(p, size);
-        if (minor >= 13) /* _Py_DebugOffsets is the first member of _PyRuntime */
-            fake_memory_put(&p->memory, rt->runtime_addr, image, sizeof image);
+        if (image_size > 0) /* _Py_DebugOffsets is the first member of _PyRuntime */
+            fake_memory_put(&p->memory, rt->runtime_addr, image, image_size);
     }
     if (l->gil_model == PY_GIL_TSTATE_CURRENT_SYMBOL)
         rt->tstate_current_addr = synth_alloc(p, 8);
+    /* _Py_NoneStruct, which every version has (the f_executable of 3.14+ entry frames).
+     * Made after _PyRuntime, which fuzzer inputs know as region 1. */
+    rt->none_addr = synth_alloc(p, 16);
+    put_object_head(p, rt->none_addr, 0);
     synth_interpreter(p);
     return PA_OK;
 }

@@ -1,7 +1,9 @@
-/* The frame walker (py_list_threads, py_walk_stack) against synthetic processes of
- * every layout 3.6 - 3.13: real chains, threads and the GIL, C-stack frames, cycles,
- * the depth cap, torn reads, corrupted objects, and call ids. Each test runs its
- * scenario once per version and names every version that failed. */
+/* The frame walker (py_list_threads, py_walk_stack, py_walk_thread) against synthetic
+ * processes of every layout 3.6 - 3.15: real chains, threads and the GIL, C-stack
+ * frames, cycles, the depth cap, torn reads, corrupted objects, call ids, and what 3.14
+ * and 3.15 added (tagged f_executable, NULL and None executables, 3.15's base frame,
+ * the code object generation). Each test runs its scenario once per version and names
+ * every version that failed. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -166,9 +168,32 @@ static enum pa_status walk(struct run *r, uint64_t frame)
     return py_walk_stack(&r->w, frame, r->stack, &r->err);
 }
 
+static enum pa_status walk_thread(struct run *r, const struct py_thread *thread)
+{
+    pa_error_clear(&r->err);
+    return py_walk_thread(&r->w, thread, r->stack, &r->err);
+}
+
+static uint64_t previous_of(struct run *r, uint64_t frame)
+{
+    uint64_t previous = 0;
+    pa_read_u64(&r->p.reader, frame + (uint64_t)r->p.runtime.layout.interpreter_frame.previous, &previous, NULL);
+    return previous;
+}
+
 static int is_3_12_plus(const struct run *r)
 {
     return r->p.runtime.layout.version_hex >= 0x030c0000;
+}
+
+static int is_tagged(const struct run *r)
+{
+    return r->p.runtime.layout.ref_model == PY_REFS_TAGGED;
+}
+
+static int has_base_frame(const struct run *r)
+{
+    return r->p.runtime.layout.thread_state.base_frame >= 0;
 }
 
 /* The frames of stack from `from` on are the spec's, in order (names, files, lines). */
@@ -517,6 +542,29 @@ static void scenario_depth_cap(struct run *r)
     CHECK_STATUS(r, walk(r, exact_leaf), PA_OK, "walking exactly PY_MAX_DEPTH frames");
     CHECK(r, !r->stack->incomplete && r->stack->depth == PY_MAX_DEPTH,
           "exactly %d frames: depth %zu incomplete %d", PY_MAX_DEPTH, r->stack->depth, r->stack->incomplete);
+    if (r->p.runtime.layout.version_hex < 0x030c0000)
+        return;
+
+    /* 3.12+: exactly PY_MAX_DEPTH Python frames with an entry frame outside them are whole. */
+    uint64_t entry = synth_cstack_frame(&r->p, code, 0);
+    previous = entry;
+    for (size_t i = 0; i < PY_MAX_DEPTH; i++)
+        previous = synth_frame(&r->p, code, loop_spec.instr, previous);
+    CHECK_STATUS(r, walk(r, previous), PA_OK, "walking PY_MAX_DEPTH frames and an entry frame");
+    CHECK(r, !r->stack->incomplete && r->stack->depth == PY_MAX_DEPTH,
+          "PY_MAX_DEPTH frames + entry frame: depth %zu incomplete %d", r->stack->depth, r->stack->incomplete);
+
+    /* Frames that are no Python calls do not count towards the depth, but a chain of
+     * them is still bounded: 20000 entry frames above one Python frame. */
+    previous = synth_frame(&r->p, code, loop_spec.instr, 0);
+    for (size_t i = 0; i < 20000; i++)
+        previous = synth_cstack_frame(&r->p, code, previous);
+    uint64_t reads = r->p.reader.reads;
+    CHECK_STATUS(r, walk(r, previous), PA_OK, "walking 20000 entry frames");
+    CHECK(r, r->stack->incomplete && r->stack->depth == 0, "20000 entry frames: depth %zu incomplete %d",
+          r->stack->depth, r->stack->incomplete);
+    CHECK(r, r->p.reader.reads - reads <= 4 * PY_MAX_DEPTH + 1, "20000 entry frames took %llu reads",
+          (unsigned long long)(r->p.reader.reads - reads));
 }
 
 static void test_depth_cap(void **state)
@@ -978,61 +1026,556 @@ static void test_call_ids(void **state)
     for_each_version(scenario_call_ids, "call ids");
 }
 
+/* ---- 3.14+: f_executable is a tagged _PyStackRef ---- */
+
+static void scenario_tagged_executables(struct run *r)
+{
+    if (!is_tagged(r)) {
+        r->skipped = 1;
+        return;
+    }
+    uint64_t frames[5], codes[5];
+    uint64_t leaf = make_chain(r, chain5, 5, frames, codes);
+    /* The builder tags some frames' code and leaves the rest bare, as CPython does. */
+    int tagged = 0, bare = 0;
+    for (size_t i = 0; i < 5; i++) {
+        uint64_t raw = synth_frame_executable(&r->p, frames[i]);
+        CHECK(r, (raw & ~PY_STACKREF_TAG_BITS) == codes[i], "frame %zu holds 0x%llx for code 0x%llx", i,
+              (unsigned long long)raw, (unsigned long long)codes[i]);
+        tagged += (raw & PY_STACKREF_TAG_BITS) == 1;
+        bare += (raw & PY_STACKREF_TAG_BITS) == 0;
+    }
+    CHECK(r, tagged > 0 && bare > 0, "%d tagged and %d bare executables: no mix", tagged, bare);
+    uint64_t t = synth_thread(&r->p, r->p.interps[0], 1414, leaf);
+
+    /* As built, then every frame tagged, then none. */
+    for (int variant = 0; variant < 3; variant++) {
+        if (variant > 0)
+            for (size_t i = 0; i < 5; i++)
+                synth_frame_set_executable(&r->p, frames[i], codes[i] | (variant == 1 ? 1 : 0));
+        CHECK_STATUS(r, walk(r, leaf), PA_OK, "py_walk_stack");
+        CHECK(r, r->stack->depth == 5 && !r->stack->incomplete, "variant %d: depth %zu incomplete %d", variant,
+              r->stack->depth, r->stack->incomplete);
+        check_frames(r, chain5, 5, frames, 0);
+        if (r->failed)
+            return;
+        for (size_t i = 0; i < 5; i++)
+            CHECK(r, r->stack->frames[i].code->addr == codes[i], "variant %d: frame %zu cached at 0x%llx", variant,
+                  i, (unsigned long long)r->stack->frames[i].code->addr);
+        /* A tagged and a bare reference to one code object are one cache entry. */
+        CHECK(r, py_code_cache_size(r->codes) == 5, "variant %d: %zu cached codes, expected 5", variant,
+              py_code_cache_size(r->codes));
+        CHECK_STATUS(r, list(r), PA_OK, "py_list_threads");
+        CHECK(r, r->nthreads == 1 && r->threads[0].tstate_addr == t, "the thread is not listed");
+        CHECK_STATUS(r, walk_thread(r, &r->threads[0]), PA_OK, "py_walk_thread");
+        CHECK(r, r->stack->depth == 5 && !r->stack->incomplete, "variant %d: thread depth %zu incomplete %d",
+              variant, r->stack->depth, r->stack->incomplete);
+        check_frames(r, chain5, 5, frames, 0);
+        if (r->failed)
+            return;
+    }
+}
+
+static void test_tagged_executables(void **state)
+{
+    (void)state;
+    for_each_version(scenario_tagged_executables, "tagged f_executable (3.14+)");
+}
+
+/* ---- frames holding no code: NULL while pushed or cleared, None in entry frames ---- */
+
+/* A frame owned by the thread (not an entry frame) whose executable is `bits`,
+ * between frame `inner` and its caller. */
+static uint64_t insert_frame(struct run *r, uint64_t inner, uint64_t bits)
+{
+    uint64_t frame = synth_frame(&r->p, 0, 0, previous_of(r, inner));
+    synth_frame_set_executable(&r->p, frame, bits);
+    synth_frame_set_previous(&r->p, inner, frame);
+    return frame;
+}
+
+static void scenario_no_code(struct run *r)
+{
+    if (!is_tagged(r)) {
+        r->skipped = 1;
+        return;
+    }
+    uint64_t none = r->p.runtime.none_addr;
+    CHECK(r, none != 0, "the builder set no _Py_NoneStruct");
+    uint64_t frames[5];
+    make_chain(r, chain5, 5, frames, NULL);
+    /* PyStackRef_NULL (the tag alone), None tagged as CPython keeps it, a bare None, a
+     * bare NULL and all tag bits without a pointer: none of them is a call. */
+    insert_frame(r, frames[0], 1);
+    insert_frame(r, frames[1], none | 1);
+    insert_frame(r, frames[2], none);
+    insert_frame(r, frames[3], 0);
+    insert_frame(r, frames[3], PY_STACKREF_TAG_BITS);
+    /* A frame being pushed on top of the leaf holds NULL too. */
+    uint64_t top = synth_frame(&r->p, 0, 0, frames[0]);
+    synth_frame_set_executable(&r->p, top, 1);
+
+    CHECK_STATUS(r, walk(r, top), PA_OK, "walking frames without code");
+    CHECK(r, r->stack->depth == 5 && !r->stack->incomplete, "depth %zu incomplete %d, expected 5 complete",
+          r->stack->depth, r->stack->incomplete);
+    check_frames(r, chain5, 5, frames, 0);
+    if (r->failed)
+        return;
+    CHECK(r, py_code_cache_size(r->codes) == 5, "%zu codes cached: None or NULL was looked up",
+          py_code_cache_size(r->codes));
+
+    synth_thread(&r->p, r->p.interps[0], 1515, top);
+    CHECK_STATUS(r, list(r), PA_OK, "py_list_threads");
+    CHECK_STATUS(r, walk_thread(r, &r->threads[0]), PA_OK, "py_walk_thread");
+    CHECK(r, r->stack->depth == 5 && !r->stack->incomplete, "thread: depth %zu incomplete %d", r->stack->depth,
+          r->stack->incomplete);
+    check_frames(r, chain5, 5, frames, 0);
+}
+
+static void test_frames_without_code(void **state)
+{
+    (void)state;
+    for_each_version(scenario_no_code, "NULL and None executables (3.14+)");
+}
+
+/* ---- 3.12+: every owner from FRAME_OWNED_BY_INTERPRETER up is no Python frame ---- */
+
+static void scenario_owners(struct run *r)
+{
+    if (!is_3_12_plus(r)) {
+        r->skipped = 1;
+        return;
+    }
+    /* Non-Python frames with a real, named code: only their owner tells them apart. */
+    struct frame_spec shim_spec = {"<shim>", "<shim>", "<shim>", 1, 0, 1, 0, 0};
+    uint64_t shim_code = make_code(r, &shim_spec);
+    uint64_t frames[2];
+    make_chain(r, main_specs, 2, frames, NULL);
+    /* 3.14's FRAME_OWNED_BY_CSTACK (4) below the leaf, FRAME_OWNED_BY_INTERPRETER (3;
+     * CSTACK in 3.12, 3.13) and a wild owner below <module>. */
+    uint64_t cstack = insert_frame(r, frames[0], 0);
+    synth_frame_set_code(&r->p, cstack, shim_code);
+    synth_frame_set_owner(&r->p, cstack, 4);
+    uint64_t interp = insert_frame(r, frames[1], 0);
+    synth_frame_set_code(&r->p, interp, shim_code);
+    synth_frame_set_owner(&r->p, interp, PY_FRAME_OWNED_BY_INTERPRETER);
+    uint64_t wild = insert_frame(r, interp, 0);
+    synth_frame_set_code(&r->p, wild, shim_code);
+    synth_frame_set_owner(&r->p, wild, 0xff);
+    /* Generators' (1) and frame objects' (2) frames are Python frames. */
+    synth_frame_set_owner(&r->p, frames[0], 1);
+    synth_frame_set_owner(&r->p, frames[1], 2);
+
+    CHECK_STATUS(r, walk(r, frames[0]), PA_OK, "walk");
+    CHECK(r, r->stack->depth == 2 && !r->stack->incomplete, "depth %zu incomplete %d, expected 2 complete",
+          r->stack->depth, r->stack->incomplete);
+    check_frames(r, main_specs, 2, frames, 0);
+    if (r->failed)
+        return;
+    CHECK(r, r->stack->frames[0].is_entry && r->stack->frames[1].is_entry,
+          "frames on an owner-4 / owner-3 frame not marked as entries (%d, %d)", r->stack->frames[0].is_entry,
+          r->stack->frames[1].is_entry);
+
+    /* Owner 4 alone: a lone non-Python frame is an empty stack. */
+    synth_frame_set_previous(&r->p, cstack, 0);
+    CHECK_STATUS(r, walk(r, cstack), PA_OK, "walking a lone owner-4 frame");
+    CHECK(r, r->stack->depth == 0 && !r->stack->incomplete, "a lone owner-4 frame gave depth %zu",
+          r->stack->depth);
+}
+
+static void test_frame_owners(void **state)
+{
+    (void)state;
+    for_each_version(scenario_owners, "frame owners 3 and 4 (3.12+)");
+}
+
+/* ---- 3.15: a thread's walk ends at its base frame ---- */
+
+/* The walk of the listed thread `tstate` fails, no frames: PA_E_CORRUPT when the chain
+ * ends elsewhere than at the base frame, the failed read's own status when a read fails. */
+static void expect_torn(struct run *r, uint64_t tstate, const char *what)
+{
+    CHECK_STATUS(r, list(r), PA_OK, what);
+    const struct py_thread *t = find_thread(r, tstate);
+    CHECK(r, t != NULL, "%s: thread not listed", what);
+    enum pa_status st = walk_thread(r, t);
+    CHECK(r, (st == PA_E_CORRUPT || st == PA_E_READ) && r->stack->depth == 0,
+          "%s: py_walk_thread gave status %d, depth %zu, expected PA_E_CORRUPT or PA_E_READ and no frames (%s)",
+          what, (int)st, r->stack->depth, r->err.message);
+}
+
+static void expect_whole(struct run *r, uint64_t tstate, const uint64_t *frames, const char *what)
+{
+    CHECK_STATUS(r, list(r), PA_OK, what);
+    const struct py_thread *t = find_thread(r, tstate);
+    CHECK(r, t != NULL, "%s: thread not listed", what);
+    CHECK_STATUS(r, walk_thread(r, t), PA_OK, what);
+    CHECK(r, r->stack->depth == 5 && !r->stack->incomplete, "%s: depth %zu incomplete %d", what, r->stack->depth,
+          r->stack->incomplete);
+    check_frames(r, chain5, 5, frames, 0);
+}
+
+static void scenario_base_frame(struct run *r)
+{
+    if (!has_base_frame(r)) {
+        r->skipped = 1;
+        return;
+    }
+    uint64_t frames[5];
+    uint64_t leaf = make_chain(r, chain5, 5, frames, NULL);
+    uint64_t t = synth_thread(&r->p, r->p.interps[0], 1616, leaf);
+    uint64_t base = synth_thread_base_frame(&r->p, t);
+    /* The chain as CPython 3.15 has it: leaf ... <module> -> entry frame -> base frame. */
+    uint64_t entry = previous_of(r, frames[4]);
+    CHECK(r, base != 0 && entry != 0 && entry != base && previous_of(r, entry) == base && previous_of(r, base) == 0,
+          "the builder did not end the chain at the base frame");
+    CHECK_STATUS(r, list(r), PA_OK, "py_list_threads");
+    CHECK(r, r->threads[0].base_frame_addr == base, "base frame 0x%llx listed, expected 0x%llx",
+          (unsigned long long)r->threads[0].base_frame_addr, (unsigned long long)base);
+    expect_whole(r, t, frames, "the whole chain");
+    if (r->failed)
+        return;
+    CHECK(r, r->stack->frames[4].is_entry, "<module> above the entry frame is not an entry");
+
+    /* Torn: the chain ends early (previous NULL mid-stack). A walk without the base
+     * cannot tell, a thread walk can. */
+    synth_frame_set_previous(&r->p, frames[2], 0);
+    expect_torn(r, t, "previous NULL mid-stack");
+    CHECK_STATUS(r, walk(r, leaf), PA_OK, "py_walk_stack, previous NULL mid-stack");
+    CHECK(r, r->stack->depth == 3, "py_walk_stack, previous NULL mid-stack: depth %zu", r->stack->depth);
+    /* ...into unmapped memory: py_walk_stack gives the frames before, incomplete. */
+    synth_frame_set_previous(&r->p, frames[2], 0xdead00000000ull);
+    expect_torn(r, t, "previous unmapped mid-stack");
+    CHECK_STATUS(r, walk(r, leaf), PA_OK, "py_walk_stack, previous unmapped");
+    CHECK(r, r->stack->depth == 3 && r->stack->incomplete, "py_walk_stack, previous unmapped: depth %zu incomplete %d",
+          r->stack->depth, r->stack->incomplete);
+    /* ...into a chain of no thread, and into another thread's chain (its own base). */
+    uint64_t stray = make_chain(r, main_specs, 2, NULL, NULL);
+    synth_frame_set_previous(&r->p, frames[2], stray);
+    expect_torn(r, t, "previous into a chain ending at NULL");
+    uint64_t other_leaf = make_chain(r, worker_specs, 2, NULL, NULL);
+    uint64_t other = synth_thread(&r->p, r->p.interps[0], 1617, other_leaf);
+    synth_frame_set_previous(&r->p, frames[2], other_leaf);
+    expect_torn(r, t, "previous into another thread's chain");
+    /* ...and back into itself. */
+    synth_frame_set_previous(&r->p, frames[2], frames[0]);
+    expect_torn(r, t, "previous loops back to the leaf");
+    synth_frame_set_previous(&r->p, frames[2], frames[3]);
+    expect_whole(r, t, frames, "the chain repaired");
+    if (r->failed)
+        return;
+    /* The other thread's own walk ends at its own base. */
+    CHECK_STATUS(r, list(r), PA_OK, "py_list_threads");
+    CHECK_STATUS(r, walk_thread(r, find_thread(r, other)), PA_OK, "the other thread");
+    CHECK(r, r->stack->depth == 2 && !r->stack->incomplete, "the other thread: depth %zu", r->stack->depth);
+    check_frames(r, worker_specs, 2, NULL, 0);
+    if (r->failed)
+        return;
+
+    /* The innermost frame unmapped: no stack. */
+    synth_thread_set_frame(&r->p, t, 0xdead00000000ull);
+    CHECK_STATUS(r, list(r), PA_OK, "py_list_threads");
+    CHECK(r, walk_thread(r, find_thread(r, t)) != PA_OK && r->stack->depth == 0,
+          "an unmapped innermost frame gave depth %zu", r->stack->depth);
+
+    /* current_frame is the base frame itself (no Python code running): an empty stack. */
+    synth_thread_set_frame(&r->p, t, base);
+    CHECK_STATUS(r, list(r), PA_OK, "py_list_threads");
+    CHECK(r, find_thread(r, t)->frame_addr == base, "current_frame is not the base frame");
+    CHECK_STATUS(r, walk_thread(r, find_thread(r, t)), PA_OK, "walking the base frame alone");
+    CHECK(r, r->stack->depth == 0 && !r->stack->incomplete, "the base frame alone: depth %zu incomplete %d",
+          r->stack->depth, r->stack->incomplete);
+    synth_thread_set_frame(&r->p, t, 0);
+    CHECK_STATUS(r, list(r), PA_OK, "py_list_threads");
+    CHECK_STATUS(r, walk_thread(r, find_thread(r, t)), PA_OK, "walking no frame");
+    CHECK(r, r->stack->depth == 0 && !r->stack->incomplete, "no frame: depth %zu", r->stack->depth);
+
+    /* The thread re-read after it was stopped keeps its base frame. */
+    synth_thread_set_frame(&r->p, t, leaf);
+    CHECK_STATUS(r, list(r), PA_OK, "py_list_threads");
+    struct py_thread reread = *find_thread(r, t);
+    reread.base_frame_addr = 0;
+    CHECK_STATUS(r, py_thread_reread_frame(&r->w, &reread, &r->err), PA_OK, "py_thread_reread_frame");
+    CHECK(r, reread.frame_addr == leaf && reread.base_frame_addr == base, "re-read: frame 0x%llx base 0x%llx",
+          (unsigned long long)reread.frame_addr, (unsigned long long)reread.base_frame_addr);
+}
+
+static void test_base_frame(void **state)
+{
+    (void)state;
+    for_each_version(scenario_base_frame, "base frame (3.15)");
+}
+
+/* Deeper than the cap: cut and incomplete, not refused for missing the base frame. */
+static void scenario_base_frame_depth_cap(struct run *r)
+{
+    if (!has_base_frame(r)) {
+        r->skipped = 1;
+        return;
+    }
+    uint64_t code = make_code(r, &loop_spec);
+    uint64_t previous = 0;
+    for (size_t i = 0; i < PY_MAX_DEPTH + 10; i++)
+        previous = synth_frame(&r->p, code, loop_spec.instr, previous);
+    synth_thread(&r->p, r->p.interps[0], 1818, previous);
+    CHECK_STATUS(r, list(r), PA_OK, "py_list_threads");
+    CHECK_STATUS(r, walk_thread(r, &r->threads[0]), PA_OK, "walking a chain deeper than the cap");
+    CHECK(r, r->stack->depth == PY_MAX_DEPTH && r->stack->incomplete, "depth %zu incomplete %d, expected %d, 1",
+          r->stack->depth, r->stack->incomplete, PY_MAX_DEPTH);
+    CHECK(r, r->stack->frames[0].frame_addr == previous, "the innermost frame is not first");
+}
+
+static void test_base_frame_depth_cap(void **state)
+{
+    (void)state;
+    for_each_version(scenario_base_frame_depth_cap, "base frame and the depth cap (3.15)");
+}
+
+/* Torn reads: a thread walk gives the whole stack or none of it. */
+static void scenario_base_frame_torn_reads(struct run *r)
+{
+    if (!has_base_frame(r)) {
+        r->skipped = 1;
+        return;
+    }
+    uint64_t frames[5];
+    uint64_t leaf = make_chain(r, chain5, 5, frames, NULL);
+    synth_thread(&r->p, r->p.interps[0], 1919, leaf);
+    CHECK_STATUS(r, list(r), PA_OK, "py_list_threads");
+    struct py_thread thread = r->threads[0];
+
+    uint64_t total = 0;
+    int saw_error = 0;
+    for (uint64_t n = 0; n <= total + 1; n++) {
+        struct py_code_cache *cold = py_code_cache_new();
+        CHECK(r, cold != NULL, "out of memory");
+        r->w.codes = cold;
+        uint64_t before = r->p.reader.reads;
+        r->p.memory.reads_left = n; /* 0: a clean walk, which counts the reads */
+        enum pa_status st = walk_thread(r, &thread);
+        r->p.memory.reads_left = 0;
+        if (n == 0)
+            total = r->p.reader.reads - before;
+        if (st == PA_OK && r->stack->depth == 5 && !r->stack->incomplete)
+            check_frames(r, chain5, 5, frames, 0);
+        py_code_cache_free(cold);
+        r->w.codes = r->codes;
+        if (r->failed)
+            return;
+        if (st == PA_OK) {
+            CHECK(r, r->stack->depth == 5 && !r->stack->incomplete,
+                  "torn read %llu: depth %zu incomplete %d, expected all or nothing", (unsigned long long)n,
+                  r->stack->depth, r->stack->incomplete);
+        } else {
+            CHECK(r, (st == PA_E_CORRUPT || st == PA_E_READ) && r->stack->depth == 0,
+                  "torn read %llu: status %d depth %zu (%s)",
+                  (unsigned long long)n, (int)st, r->stack->depth, r->err.message);
+            saw_error = 1;
+        }
+    }
+    CHECK(r, saw_error, "no torn read failed the walk (reads per walk: %llu)", (unsigned long long)total);
+}
+
+static void test_base_frame_torn_reads(void **state)
+{
+    (void)state;
+    for_each_version(scenario_base_frame_torn_reads, "base frame and torn reads (3.15)");
+}
+
+/* ---- 3.14+: a freed code object shows up in the interpreters' generation ---- */
+
+/* The bytes of a new code object `spec` copied over the code object at addr, as if
+ * it was freed and another one built in its place. */
+static void replace_code(struct run *r, uint64_t addr, const struct frame_spec *spec)
+{
+    uint64_t replacement = make_code(r, spec);
+    uint8_t bytes[PY_CODE_READ_MAX];
+    size_t size = py_layout_code_read_size(&r->p.runtime.layout);
+    CHECK(r, pa_read(&r->p.reader, replacement, bytes, size, NULL) == PA_OK, "reading the replacement");
+    fake_memory_put(&r->p.memory, addr, bytes, size);
+}
+
+/* Lists the threads, walks the first and checks frame `index`'s name. */
+static void expect_name(struct run *r, size_t index, const char *name, const char *what)
+{
+    CHECK_STATUS(r, list(r), PA_OK, what);
+    CHECK_STATUS(r, walk_thread(r, &r->threads[r->nthreads - 1]), PA_OK, what);
+    CHECK(r, r->stack->depth == 5, "%s: depth %zu", what, r->stack->depth);
+    CHECK(r, strcmp(r->stack->frames[index].code->name, name) == 0, "%s: frame %zu named %s, expected %s", what,
+          index, r->stack->frames[index].code->name, name);
+}
+
+static void scenario_code_generation(struct run *r)
+{
+    int has_generation = r->p.runtime.layout.interpreter_state.code_object_generation >= 0;
+    CHECK(r, has_generation == (r->p.runtime.layout.version_hex >= 0x030e0000),
+          "interpreter_state.code_object_generation is %d", r->p.runtime.layout.interpreter_state.code_object_generation);
+    uint64_t frames[5], codes[5];
+    uint64_t leaf = make_chain(r, chain5, 5, frames, codes);
+    synth_thread(&r->p, r->p.interps[0], 2020, leaf);
+    expect_name(r, 2, chain5[2].name, "first walk");
+    if (r->failed)
+        return;
+
+    static const struct frame_spec other = {"/srv/other.py", "other", "Other.other", 77, 0, 77, 0, 1};
+    replace_code(r, codes[2], &other);
+    if (r->failed)
+        return;
+    /* Within the epoch, with the generation unchanged, the old names stand. */
+    expect_name(r, 2, chain5[2].name, "replaced, generation unchanged");
+    if (r->failed)
+        return;
+    /* The generation moves: 3.14+ starts a new epoch at the next listing. Before,
+     * only the epoch (100 ms) does. */
+    synth_set_code_generation(&r->p, r->p.interps[0], 1);
+    expect_name(r, 2, has_generation ? "other" : chain5[2].name, "generation advanced");
+    if (r->failed)
+        return;
+    if (!has_generation) {
+        py_code_cache_new_epoch(r->codes, &r->p.runtime, &r->p.reader);
+        expect_name(r, 2, "other", "a new epoch");
+        if (r->failed)
+            return;
+    }
+
+    /* A second interpreter's generation counts as much: the listing sums them. */
+    uint64_t sub = synth_interpreter(&r->p);
+    static const struct frame_spec third = {"/srv/third.py", "third", "Third.third", 5, 0, 5, 0, 2};
+    replace_code(r, codes[1], &third);
+    if (r->failed)
+        return;
+    expect_name(r, 1, chain5[1].name, "replaced again, generations unchanged");
+    if (r->failed)
+        return;
+    synth_set_code_generation(&r->p, sub, 1);
+    expect_name(r, 1, has_generation ? "third" : chain5[1].name, "the second interpreter's generation advanced");
+    if (r->failed)
+        return;
+    /* Listing again with the same generations starts no epoch: frame 3 replaced now
+     * keeps its name. */
+    static const struct frame_spec fourth = {"/srv/fourth.py", "fourth", "Fourth.fourth", 9, 0, 9, 0, 0};
+    replace_code(r, codes[3], &fourth);
+    if (r->failed)
+        return;
+    expect_name(r, 3, chain5[3].name, "generations as before");
+}
+
+static void test_code_generation(void **state)
+{
+    (void)state;
+    for_each_version(scenario_code_generation, "code object generation (3.14+)");
+}
+
 /* ---- the builder itself: what it lays out is what the layouts say ---- */
 
 static void scenario_debug_offsets_in_runtime(struct run *r)
 {
-    if (r->p.runtime.layout.version_hex < 0x030d0000) {
+    const struct py_layout *l = &r->p.runtime.layout;
+    CHECK(r, r->p.runtime.none_addr != 0, "no _Py_NoneStruct");
+    uint8_t image[SYNTH_DEBUG_OFFSETS_MAX_SIZE], expected[SYNTH_DEBUG_OFFSETS_MAX_SIZE];
+    size_t size = synth_debug_offsets(r->p.runtime.minor, expected, sizeof expected);
+    if (size == 0) {
+        CHECK(r, l->version_hex < 0x030d0000, "3.13+ without a _Py_DebugOffsets image");
         r->skipped = 1;
         return;
     }
-    uint8_t image[SYNTH_DEBUG_OFFSETS_SIZE], expected[SYNTH_DEBUG_OFFSETS_SIZE];
-    synth_debug_offsets_3_13(expected);
-    CHECK(r, pa_read(&r->p.reader, r->p.runtime.runtime_addr, image, sizeof image, NULL) == PA_OK,
-          "_PyRuntime unreadable");
-    CHECK(r, memcmp(image, expected, sizeof image) == 0, "_PyRuntime does not start with _Py_DebugOffsets");
-    CHECK(r, r->p.runtime.layout.interpreter_frame.owner == 70 && r->p.runtime.layout.thread_state.current_frame == 72,
-          "3.13.0's debug offsets parsed wrong");
+    CHECK(r, pa_read(&r->p.reader, r->p.runtime.runtime_addr, image, size, NULL) == PA_OK, "_PyRuntime unreadable");
+    CHECK(r, memcmp(image, expected, size) == 0, "_PyRuntime does not start with _Py_DebugOffsets");
+    /* A few values each image gives: 3.13.0's (pyenv), 3.14.8's and 3.15.0's (Debian). */
+    static const struct {
+        uint32_t version_hex;
+        int32_t owner, executable, previous, current_frame, generation, base_frame;
+        enum py_ref_model refs;
+    } want[] = {
+        {0x030d00f0, 70, 0, 8, 72, PY_NO_FIELD, PY_NO_FIELD, PY_REFS_POINTERS},
+        {0x030e08f0, 74, 0, 8, 72, 7992, PY_NO_FIELD, PY_REFS_TAGGED},
+        {0x030f00f0, 74, 0, 8, 72, 7944, 80, PY_REFS_TAGGED},
+    };
+    size_t i = (size_t)r->p.runtime.minor - 13;
+    CHECK(r, i < sizeof want / sizeof want[0] && l->version_hex == want[i].version_hex, "version 0x%08x",
+          (unsigned)l->version_hex);
+    CHECK(r, l->interpreter_frame.owner == want[i].owner && l->interpreter_frame.executable == want[i].executable &&
+                 l->interpreter_frame.previous == want[i].previous &&
+                 l->thread_state.current_frame == want[i].current_frame &&
+                 l->interpreter_state.code_object_generation == want[i].generation &&
+                 l->thread_state.base_frame == want[i].base_frame && l->ref_model == want[i].refs,
+          "3.%d's debug offsets parsed wrong", r->p.runtime.minor);
 }
 
 static void test_debug_offsets_in_runtime(void **state)
 {
     (void)state;
-    for_each_version(scenario_debug_offsets_in_runtime, "3.13 _Py_DebugOffsets in _PyRuntime");
+    for_each_version(scenario_debug_offsets_in_runtime, "_Py_DebugOffsets in _PyRuntime (3.13+)");
 }
 
-/* ---- 3.13: layouts read from a hostile _Py_DebugOffsets ---- */
+/* ---- 3.13+: layouts read from a hostile _Py_DebugOffsets ---- */
 
-/* Slots of 3.13's _Py_DebugOffsets (uint64 i at byte 8 + 8 * i), as listed in
- * synthetic_python.c. */
-enum {
-    DO_TSTATE_SIZE = 18, DO_TSTATE_CURRENT_FRAME = 22, DO_TSTATE_NATIVE_THREAD_ID = 24,
-    DO_FRAME_SIZE = 27, DO_FRAME_PREVIOUS = 28, DO_FRAME_EXECUTABLE = 29, DO_FRAME_OWNER = 32,
-    DO_CODE_SIZE = 33, DO_CODE_FILENAME = 34, DO_CODE_FIRSTLINENO = 38,
-};
+/* Up to two fields of the version's image set to hostile values (ITS_SIZE: the size the
+ * image gives the field's struct); a case applies to the versions whose image has its
+ * fields. `refused`: the reader must say PA_E_CORRUPT (an offset beyond the struct size
+ * the image itself states); otherwise it may refuse the layout or accept it, and then
+ * the walker must get the process it describes right. */
+#define ITS_SIZE UINT64_MAX
 
 struct hostile_case {
     const char *what;
-    int slot[2];
+    const char *field[2];
     uint64_t value[2];
+    int refused;
 };
 
 static const struct hostile_case hostile_cases[] = {
-    {"the real 3.13.0 offsets (control)", {DO_FRAME_SIZE, DO_FRAME_PREVIOUS}, {80, 8}},
-    {"interpreter_frame.previous past the frame head", {DO_FRAME_SIZE, DO_FRAME_PREVIOUS}, {5000, 4000}},
-    {"interpreter_frame.executable past the frame head", {DO_FRAME_SIZE, DO_FRAME_EXECUTABLE}, {5000, 2048}},
-    {"interpreter_frame.owner past the frame head", {DO_FRAME_SIZE, DO_FRAME_OWNER}, {5000, 3000}},
-    {"code_object.filename far into a big code object", {DO_CODE_SIZE, DO_CODE_FILENAME}, {60000, 50000}},
-    {"code_object.firstlineno far into a big code object", {DO_CODE_SIZE, DO_CODE_FIRSTLINENO}, {60000, 40000}},
-    {"thread_state.native_thread_id far into a big thread state", {DO_TSTATE_SIZE, DO_TSTATE_NATIVE_THREAD_ID},
-     {30000, 20000}},
-    {"thread_state.current_frame far into a big thread state", {DO_TSTATE_SIZE, DO_TSTATE_CURRENT_FRAME},
-     {30000, 20000}},
+    {"the real offsets (control)", {NULL, NULL}, {0, 0}, 0},
+    {"interpreter_frame.previous past the frame head", {"interpreter_frame.size", "interpreter_frame.previous"},
+     {5000, 4000}, 0},
+    {"interpreter_frame.executable past the frame head", {"interpreter_frame.size", "interpreter_frame.executable"},
+     {5000, 2048}, 0},
+    {"interpreter_frame.owner past the frame head", {"interpreter_frame.size", "interpreter_frame.owner"},
+     {5000, 3000}, 0},
+    {"interpreter_frame.owner past interpreter_frame.size", {"interpreter_frame.owner", NULL}, {4096, 0}, 1},
+    {"code_object.filename far into a big code object", {"code_object.size", "code_object.filename"},
+     {60000, 50000}, 0},
+    {"code_object.firstlineno far into a big code object", {"code_object.size", "code_object.firstlineno"},
+     {60000, 40000}, 0},
+    {"thread_state.native_thread_id far into a big thread state",
+     {"thread_state.size", "thread_state.native_thread_id"}, {30000, 20000}, 0},
+    {"thread_state.current_frame far into a big thread state", {"thread_state.size", "thread_state.current_frame"},
+     {30000, 20000}, 0},
+    /* 3.14+ */
+    {"interpreter_state.code_object_generation far into the interpreter",
+     {"interpreter_state.code_object_generation", NULL}, {60000, 0}, 0},
+    {"interpreter_state.code_object_generation beyond the first 64 KiB",
+     {"interpreter_state.code_object_generation", NULL}, {200000, 0}, 0},
+    {"interpreter_state.code_object_generation past interpreter_state.size",
+     {"interpreter_state.size", "interpreter_state.code_object_generation"}, {8000, 8000}, 1},
+    /* 3.15 */
+    {"thread_state.base_frame at the end of a 1 KiB thread state", {"thread_state.size", "thread_state.base_frame"},
+     {1024, 1016}, 0},
+    {"thread_state.base_frame far into a big thread state", {"thread_state.size", "thread_state.base_frame"},
+     {30000, 20000}, 0},
+    {"thread_state.base_frame at thread_state.size", {"thread_state.base_frame", NULL}, {ITS_SIZE, 0}, 1},
+    {"thread_state.base_frame past thread_state.size", {"thread_state.size", "thread_state.base_frame"},
+     {888, 4096}, 1},
+    {"thread_state.base_frame at 2^40", {"thread_state.base_frame", NULL}, {UINT64_C(1) << 40, 0}, 1},
 };
+
+/* Where the image of 3.minor keeps `field`, or 0 if it has no such field. */
+static size_t image_position(int minor, const char *field)
+{
+    size_t count;
+    const struct py_debug_offsets_layout *layouts = py_debug_offsets_layouts(&count);
+    for (size_t i = 0; i < count; i++)
+        if (layouts[i].minor == minor)
+            for (size_t j = 0; j < layouts[i].count; j++)
+                if (strcmp(layouts[i].fields[j].name, field) == 0)
+                    return layouts[i].fields[j].position;
+    return 0;
+}
 
 /* In a child, so that an out-of-bounds read (a crash or sanitizer report) fails this
  * case only: a process laid out by the accepted layout, listed and walked. Exit 0:
- * right or refused; 3-6: wrong thread / stack / frames / read; else the crash status. */
+ * right or refused; 3-7: wrong thread / stack / frames / read / thread walk; else the
+ * crash status. */
 static int walk_in_child(struct run *r, const struct py_layout *hostile)
 {
     fflush(NULL);
@@ -1051,7 +1594,8 @@ static int walk_in_child(struct run *r, const struct py_layout *hostile)
         synth_thread(p, p->interps[0], 4242, leaf);
         /* The layout is self-consistent, so the walker must get it right or refuse it;
          * a wrong answer means it read bytes it never fetched. */
-        if (list(r) == PA_OK && (r->nthreads != 1 || r->threads[0].frame_addr != leaf || r->threads[0].tid != 4242))
+        enum pa_status listed = list(r);
+        if (listed == PA_OK && (r->nthreads != 1 || r->threads[0].frame_addr != leaf || r->threads[0].tid != 4242))
             _exit(3);
         enum pa_status st = walk(r, leaf);
         if (st == PA_OK) {
@@ -1061,6 +1605,10 @@ static int walk_in_child(struct run *r, const struct py_layout *hostile)
             if (r->failed)
                 _exit(5);
         }
+        /* 3.15: the thread's walk ends at its base frame. */
+        if (listed == PA_OK && st == PA_OK &&
+            (walk_thread(r, &r->threads[0]) != PA_OK || r->stack->depth != 5 || r->stack->incomplete))
+            _exit(7);
         /* Everything is mapped: a read error means an address came from garbage. */
         _exit(st == PA_E_READ ? 6 : 0);
     }
@@ -1072,30 +1620,61 @@ static int walk_in_child(struct run *r, const struct py_layout *hostile)
 
 static void scenario_hostile_debug_offsets(struct run *r)
 {
-    if (r->p.runtime.layout.version_hex < 0x030d0000) {
+    int minor = r->p.runtime.minor;
+    uint8_t real[PY_DEBUG_OFFSETS_READ_SIZE] = {0};
+    size_t size = synth_debug_offsets(minor, real, sizeof real);
+    if (size == 0) {
         r->skipped = 1;
         return;
     }
-    char bad[1024] = "";
-    size_t used = 0;
+    char bad[2048] = "";
+    size_t used = 0, applied = 0;
     for (size_t c = 0; c < sizeof hostile_cases / sizeof hostile_cases[0]; c++) {
         const struct hostile_case *h = &hostile_cases[c];
-        uint8_t image[PY_DEBUG_OFFSETS_READ_SIZE] = {0};
-        synth_debug_offsets_3_13(image);
-        for (int k = 0; k < 2; k++)
-            memcpy(image + 8 + 8 * h->slot[k], &h->value[k], 8);
+        uint8_t image[PY_DEBUG_OFFSETS_READ_SIZE];
+        memcpy(image, real, sizeof image);
+        int applies = 1;
+        for (int k = 0; k < 2 && h->field[k] != NULL; k++) {
+            size_t at = image_position(minor, h->field[k]);
+            applies &= at != 0;
+            if (at == 0)
+                break;
+            if (h->value[k] == ITS_SIZE) {
+                char size_field[64];
+                snprintf(size_field, sizeof size_field, "%.*s.size", (int)strcspn(h->field[k], "."), h->field[k]);
+                memcpy(image + at, image + image_position(minor, size_field), 8);
+            } else {
+                memcpy(image + at, &h->value[k], 8);
+            }
+        }
+        if (!applies)
+            continue;
+        applied++;
         struct py_layout hostile;
-        if (py_layout_from_debug_offsets(image, sizeof image, &hostile, &r->err) != PA_OK)
+        pa_error_clear(&r->err);
+        enum pa_status st = py_layout_from_debug_offsets(image, sizeof image, &hostile, &r->err);
+        if (h->refused) {
+            if (st != PA_E_CORRUPT && used < sizeof bad)
+                used += (size_t)snprintf(bad + used, sizeof bad - used, "\n      %s: not refused (status %d)",
+                                         h->what, (int)st);
+            continue;
+        }
+        if (h->field[0] == NULL && st != PA_OK && used < sizeof bad)
+            used += (size_t)snprintf(bad + used, sizeof bad - used, "\n      %s: refused (%s)", h->what,
+                                     r->err.message);
+        if (st != PA_OK)
             continue; /* refused: the walker never sees it */
         int status = walk_in_child(r, &hostile);
         if (status != 0 && used < sizeof bad)
             used += (size_t)snprintf(bad + used, sizeof bad - used, "\n      %s (child status 0x%x)", h->what,
                                      (unsigned)status);
     }
+    CHECK(r, applied >= 9, "only %zu hostile cases apply to 3.%d", applied, minor);
     CHECK(r, used == 0,
-          "py_layout_from_debug_offsets accepted layouts that make the walker read outside what it fetched "
-          "(child status 0x100: sanitizer report above, 0x300-0x600: wrong thread / depth / frames / a read "
-          "of a garbage address, 0xb: SIGSEGV):%s", bad);
+          "py_layout_from_debug_offsets refused a real image, accepted one beyond its own sizes, or accepted "
+          "layouts that make the walker read outside what it fetched (child status 0x100: sanitizer report "
+          "above, 0x300-0x700: wrong thread / depth / frames / a read of a garbage address / thread walk, "
+          "0xb: SIGSEGV):%s", bad);
 }
 
 static void test_hostile_debug_offsets(void **state)
@@ -1122,6 +1701,13 @@ int main(void)
         cmocka_unit_test(test_list_cycles),
         cmocka_unit_test(test_call_ids),
         cmocka_unit_test(test_entry_frames),
+        cmocka_unit_test(test_tagged_executables),
+        cmocka_unit_test(test_frames_without_code),
+        cmocka_unit_test(test_frame_owners),
+        cmocka_unit_test(test_base_frame),
+        cmocka_unit_test(test_base_frame_depth_cap),
+        cmocka_unit_test(test_base_frame_torn_reads),
+        cmocka_unit_test(test_code_generation),
         cmocka_unit_test(test_hostile_debug_offsets),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,4 +1,4 @@
-/* Thread names from a synthetic address space, for every layout 3.6 - 3.13: dicts
+/* Thread names from a synthetic address space, for every layout 3.6 - 3.15: dicts
  * (combined, split, deleted entries, both keys formats), ints, instance dicts in each
  * instance_dict_model, the whole sys.modules -> threading._active -> _name chain, and
  * torn or corrupt memory at every step. */
@@ -231,7 +231,7 @@ struct world {
     uint64_t thread[2]; /* their Thread objects */
 };
 
-static int minors[] = {6, 7, 8, 9, 10, 11, 12, 13};
+static int minors[] = {6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
 
 static void new_process(struct synth_process *p, int minor)
 {
@@ -459,7 +459,8 @@ static void test_torn_reads(void **state)
     {#fn "_3_6", fn, NULL, NULL, &minors[0]}, {#fn "_3_7", fn, NULL, NULL, &minors[1]}, \
     {#fn "_3_8", fn, NULL, NULL, &minors[2]}, {#fn "_3_9", fn, NULL, NULL, &minors[3]}, \
     {#fn "_3_10", fn, NULL, NULL, &minors[4]}, {#fn "_3_11", fn, NULL, NULL, &minors[5]}, \
-    {#fn "_3_12", fn, NULL, NULL, &minors[6]}, {#fn "_3_13", fn, NULL, NULL, &minors[7]}
+    {#fn "_3_12", fn, NULL, NULL, &minors[6]}, {#fn "_3_13", fn, NULL, NULL, &minors[7]}, \
+    {#fn "_3_14", fn, NULL, NULL, &minors[8]}, {#fn "_3_15", fn, NULL, NULL, &minors[9]}
 
 int main(void)
 {
