@@ -8,4 +8,4 @@ apt-get install -y \
     build-essential cmake pkg-config clang \
     libelf-dev libdw-dev libunwind-dev libcmocka-dev libncurses-dev \
     python3 python3-dev python3.11-dev python3-django gunicorn uwsgi uwsgi-plugin-python3 \
-    pyprof2calltree tmux hyperfine austin util-linux
+    pyprof2calltree tmux hyperfine austin util-linux debootstrap

@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Builds pyattach twice and runs every test (unit + integration) in both trees:
 # build/ (plain) and build-asan/ (AddressSanitizer + UBSan). Non-zero if either fails.
+# First it builds (or reuses) the Debian roots whose python3.13/3.14/3.15 the
+# integration tests run as targets (tests/distro_roots.sh; a few minutes the first time).
 set -euo pipefail
 
 src="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 jobs="${JOBS:-2}"
+
+"$src/tests/distro_roots.sh"
 
 # LeakSanitizer works on these machines (checked as root and as nobody, which the
 # permission test uses), so leaks fail the sanitized run.
