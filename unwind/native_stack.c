@@ -1,19 +1,30 @@
 /* libunwind's remote unwinder with our own accessors: registers from one PTRACE_GETREGS
  * per thread instead of a PTRACE_PEEKUSER per register, memory through pa_read (page-
- * sized reads cached for the duration of one unwind, while the thread is stopped),
- * unwind tables found by libunwind-ptrace's _UPT_find_proc_info (reads /proc/PID/maps
- * and the module's .eh_frame_hdr). libunwind's cache keeps the per-IP unwind rules across
- * samples and threads, so a warm unwind mostly reads the stack.
+ * sized reads cached for the duration of one unwind, while the thread is stopped), and
+ * unwind tables found in the target's memory (module_tables.h): for an IP, its module
+ * from the target's maps, and that module's .eh_frame_hdr binary-search table where the
+ * loader mapped it, searched with libunwind's own remote-table search. libunwind's cache
+ * keeps the per-IP unwind rules across samples and threads, so a warm unwind mostly
+ * reads the stack; the tables are looked for once per module.
  *
- * The vDSO is the exception: _UPT_find_proc_info opens each module's file by the name
- * in /proc/PID/maps, and "[vdso]" is no file. Stopped in clock_gettime (a thread that
- * polls time.perf_counter() is, a third of the time), libunwind then found no unwind
- * info for the innermost frame, guessed with frame pointers and produced garbage or
- * stopped, so the eval loop was never reached. For IPs in the vDSO we search its
- * .eh_frame_hdr table where the kernel mapped it, in the target's memory (vdso_table.h),
- * with libunwind's own remote-table search. (Unwinding with libdw instead, which reads
- * [vdso] from memory as eu-stack does, would have meant a second unwinder without
- * libunwind's per-IP rule cache, for one small module.)
+ * Why not libunwind-ptrace's _UPT_find_proc_info, which does the same from files: it
+ * opens each module by the name in /proc/PID/maps (libunwind 1.6 as /proc/PID/root +
+ * name), and that name is only right from the target's own mount namespace and root.
+ * For a target in a container or chroot it opens the host's libc instead of the
+ * container's (rules for other code: garbage addresses) or nothing (a chroot in a
+ * private mount namespace shows "/var/cache/root/usr/lib/libc.so.6", which /proc/PID/
+ * root + name does not reach; an extension in a bind-mounted /tmp is no file from our
+ * side): the unwind stopped at the first such frame or went astray. The vDSO is no file
+ * at all: stopped in clock_gettime (a thread polling time.perf_counter() is, a third of
+ * the time), the unwind guessed with frame pointers and never reached the eval loop.
+ * The memory is the code that runs, in every case. It is also cheaper per lookup (a
+ * few page reads, ~12 us, where _UPT_find_proc_info re-read the maps and mapped the
+ * file each time the IP changed module, ~40 us); either runs only on a cache miss.
+ * _UPT_find_proc_info stays as the fallback for a module without a usable in-memory
+ * table (no PT_GNU_EH_FRAME: .debug_frame only), and only where the target shares our
+ * root (/proc/PID/root is our /), since elsewhere it may open the wrong file.
+ * (Unwinding with libdw instead, which reads modules from memory where it must, would
+ * have meant a second unwinder without libunwind's per-IP rule cache.)
  *
  * libunwind passes each accessor an opaque argument, ours for the cursor's own reads,
  * but _UPT_find_proc_info calls back access_mem with *its* argument (the _UPT state)
@@ -22,12 +33,14 @@
 #include "unwind/native_stack.h"
 
 #include <libunwind-ptrace.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
+#include <sys/stat.h>
 #include <sys/user.h>
 
-#include "unwind/vdso_table.h"
+#include "unwind/module_tables.h"
 
 /* Not declared in libunwind's public headers, but exported by libunwind-ARCH.so: it is
  * what libunwind-ptrace's own _UPT_find_proc_info calls for every module (libunwind
@@ -49,7 +62,8 @@ struct pa_native_unwinder {
     unw_addr_space_t as;
     void *upt;                  /* _UPT state for _UPT_find_proc_info (pid's maps, ELF cache) */
     struct pa_reader *reader;
-    struct pa_vdso_table vdso;
+    struct pa_module_tables *modules;
+    bool same_root;             /* the target sees our / (so the fallback opens the right files) */
     /* per unwind: */
     pid_t tid;
     void *thread_upt;           /* only where we cannot read registers ourselves */
@@ -138,17 +152,20 @@ static int access_fpreg(unw_addr_space_t as, unw_regnum_t reg, unw_fpreg_t *val,
 static int find_proc_info(unw_addr_space_t as, unw_word_t ip, unw_proc_info_t *pi, int need, void *arg)
 {
     struct pa_native_unwinder *u = arg;
-    if (u->vdso.found && ip >= u->vdso.start && ip < u->vdso.end) {
+    const struct pa_module *m = pa_module_tables_find(u->modules, ip);
+    if (m != NULL && m->has_table) {
         /* Entries are (initial location, FDE address), each relative to the header. */
-        unw_dyn_info_t di = {.start_ip = u->vdso.start,
-                             .end_ip = u->vdso.end,
+        unw_dyn_info_t di = {.start_ip = m->table.start,
+                             .end_ip = m->table.end,
                              .format = UNW_INFO_FORMAT_REMOTE_TABLE,
-                             .u.rti = {.segbase = u->vdso.eh_frame_hdr,
-                                       .table_len = u->vdso.fde_count * 8 / sizeof(unw_word_t),
-                                       .table_data = u->vdso.table}};
+                             .u.rti = {.segbase = m->table.eh_frame_hdr,
+                                       .table_len = m->table.fde_count * 8 / sizeof(unw_word_t),
+                                       .table_data = m->table.table}};
         return UNW_OBJ(dwarf_search_unwind_table)(as, ip, &di, pi, need, arg);
     }
-    return _UPT_find_proc_info(as, ip, pi, need, u->upt);
+    if (m != NULL && u->same_root)
+        return _UPT_find_proc_info(as, ip, pi, need, u->upt);
+    return -UNW_ENOINFO; /* anonymous memory (JIT code), or a module we cannot read */
 }
 
 static void put_unwind_info(unw_addr_space_t as, unw_proc_info_t *pi, void *arg)
@@ -184,6 +201,16 @@ static unw_accessors_t accessors = {
     .get_proc_name = get_proc_name,
 };
 
+/* Whether the target's root directory is ours: then the paths in its maps name our files. */
+static bool shares_our_root(pid_t pid)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/root/", (int)pid);
+    struct stat theirs, ours;
+    return stat(path, &theirs) == 0 && stat("/", &ours) == 0 && theirs.st_dev == ours.st_dev &&
+           theirs.st_ino == ours.st_ino;
+}
+
 enum pa_status pa_native_unwinder_new(pid_t pid, struct pa_reader *reader, struct pa_native_unwinder **out,
                                       struct pa_error *err)
 {
@@ -198,10 +225,15 @@ enum pa_status pa_native_unwinder_new(pid_t pid, struct pa_reader *reader, struc
         pa_native_unwinder_free(u);
         return pa_fail(err, PA_E_NOMEM, "cannot create a libunwind address space for process %d", (int)pid);
     }
+    enum pa_status status = pa_module_tables_new(pid, reader, &u->modules, err);
+    if (status != PA_OK) {
+        pa_native_unwinder_free(u);
+        return status;
+    }
+    u->same_root = shares_our_root(pid);
     /* PER_THREAD (our one sampling thread), not GLOBAL: the global cache takes a lock
      * that masks signals, two sigprocmask calls per access, most of an unwind's time. */
     unw_set_caching_policy(u->as, UNW_CACHE_PER_THREAD);
-    pa_vdso_table_find(pid, reader, &u->vdso);
     unw_set_cache_size(u->as, UNWIND_CACHE_SIZE, 0);
     *out = u;
     return PA_OK;
@@ -215,6 +247,7 @@ void pa_native_unwinder_free(struct pa_native_unwinder *u)
         unw_destroy_addr_space(u->as);
     if (u->upt != NULL)
         _UPT_destroy(u->upt);
+    pa_module_tables_free(u->modules);
     free(u);
 }
 
@@ -244,6 +277,8 @@ enum pa_status pa_native_unwind(struct pa_native_unwinder *u, pid_t tid, struct 
     u->tid = tid;
     for (unsigned i = 0; i < CACHED_PAGES; i++)
         u->pages[i].base = 0; /* the stack moved since the last unwind */
+    if (pa_module_tables_take_dropped(u->modules))
+        unw_flush_cache(u->as, 0, 0); /* a module went away: its IPs' rules may be another's now */
     enum pa_status status = load_registers(u, tid, err);
     if (status != PA_OK)
         return status;

@@ -2,15 +2,29 @@
  * /proc/PID/maps (dwfl_linux_proc_report), ELF files opened once per module and debug
  * info found by build-id or .gnu_debuglink (dwfl_standard_find_debuginfo); libdw keeps
  * each module's symbol table, we keep each PC's answer. A PC outside every known module
- * (a library dlopen'ed since) makes us re-read the maps, at most every REREPORT_INTERVAL. */
+ * (a library dlopen'ed since) makes us re-read the maps, at most every REREPORT_INTERVAL.
+ *
+ * Files are opened as the target sees them, not by the name in its maps (libdw's own
+ * dwfl_linux_proc_find_elf opens that name, which from the host is a different file or
+ * none when the target is in a container or chroot): through /proc/PID/root, or the
+ * mapping itself (pa_process_host_path). Modules keep the target's names. Debug info is
+ * searched next to that host path (inside the target's root; not when it is the mapping
+ * itself, /proc/PID/map_files/...), under the target's /usr/lib/debug (by build-id, or
+ * by the file's path), then under ours. */
 #include "unwind/symbols.h"
 
 #include <elfutils/libdwfl.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
+
+#include "attach/process.h"
 
 #define REREPORT_INTERVAL 0.2 /* seconds */
 
@@ -27,6 +41,8 @@ struct module_name {
 
 struct pa_symbolizer {
     pid_t pid;
+    Dwfl_Callbacks callbacks; /* per target: its debuginfo path names its root */
+    char *debuginfo_path;
     Dwfl *dwfl;
     char **interpreter_paths;
     size_t path_count;
@@ -39,11 +55,6 @@ struct pa_symbolizer {
     bool lines;
 };
 
-static const Dwfl_Callbacks callbacks = {
-    .find_elf = dwfl_linux_proc_find_elf,
-    .find_debuginfo = dwfl_standard_find_debuginfo,
-};
-
 static double monotonic(void)
 {
     struct timespec ts;
@@ -51,11 +62,44 @@ static double monotonic(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+/* libdw's find_elf: a module named by a path is opened from the host through the
+ * target's root; anything else ("[vdso: PID]", read from memory) is libdw's. The
+ * module's userdata is its symbolizer (set_owner). */
+static int find_elf(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr base, char **file_name,
+                    Elf **elfp)
+{
+    const struct pa_symbolizer *s = *userdata;
+    if (s == NULL || name[0] != '/')
+        return dwfl_linux_proc_find_elf(mod, userdata, name, base, file_name, elfp);
+    char host[PATH_MAX];
+    pa_process_host_path(s->pid, name, host, sizeof host);
+    struct stat st;
+    if (stat(host, &st) != 0 || !S_ISREG(st.st_mode))
+        return -1; /* a device, or gone: never open what may block */
+    int fd = open(host, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    /* Only libdw's own label for the file, and where debuginfo is searched by name. */
+    if ((*file_name = strdup(host)) == NULL) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+static int set_owner(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr start, void *arg)
+{
+    (void)mod, (void)name, (void)start;
+    *userdata = arg;
+    return DWARF_CB_OK;
+}
+
 static enum pa_status report(struct pa_symbolizer *s, struct pa_error *err)
 {
     dwfl_report_begin(s->dwfl); /* modules reported again unchanged keep their cached state */
     int rc = dwfl_linux_proc_report(s->dwfl, s->pid);
     dwfl_report_end(s->dwfl, NULL, NULL);
+    dwfl_getmodules(s->dwfl, set_owner, s, 0);
     s->last_report = monotonic();
     s->reports++;
     if (rc != 0)
@@ -75,7 +119,15 @@ enum pa_status pa_symbolizer_new(pid_t pid, const char *const *paths, size_t pat
     s->slot_count = 1024;
     s->slots = calloc(s->slot_count, sizeof *s->slots);
     s->interpreter_paths = calloc(path_count ? path_count : 1, sizeof *s->interpreter_paths);
-    s->dwfl = dwfl_begin(&callbacks);
+    /* libdw's default ":.debug:/usr/lib/debug" with the target's /usr/lib/debug first:
+     * by build-id, or (as libdw strips leading directories of the file's host path
+     * /proc/PID/root/usr/lib/...) by the file's own path under it. */
+    if (asprintf(&s->debuginfo_path, ":.debug:/proc/%d/root/usr/lib/debug:/usr/lib/debug", (int)pid) < 0)
+        s->debuginfo_path = NULL;
+    s->callbacks = (Dwfl_Callbacks){.find_elf = find_elf,
+                                    .find_debuginfo = dwfl_standard_find_debuginfo,
+                                    .debuginfo_path = &s->debuginfo_path};
+    s->dwfl = s->debuginfo_path ? dwfl_begin(&s->callbacks) : NULL;
     if (s->slots == NULL || s->interpreter_paths == NULL || s->dwfl == NULL) {
         pa_symbolizer_free(s);
         return pa_fail(err, PA_E_NOMEM, "out of memory (or libdw: %s)", dwfl_errmsg(-1));
@@ -115,6 +167,7 @@ void pa_symbolizer_free(struct pa_symbolizer *s)
     free(s->modules);
     if (s->dwfl != NULL)
         dwfl_end(s->dwfl);
+    free(s->debuginfo_path);
     free(s);
 }
 
