@@ -154,8 +154,10 @@ static enum pa_status walk(const struct py_walker *w, uint64_t frame_addr, uint6
             /* 3.12+ entry frame: no Python code of its own. Each C call of the eval loop
              * pushes one below its first frame, which is thus the entry frame. (3.15's
              * base frame has this owner too; it is never below a frame not yet marked.) */
-            if (stack->depth > 0)
+            if (stack->depth > 0 && !stack->frames[stack->depth - 1].is_entry) {
                 stack->frames[stack->depth - 1].is_entry = true;
+                stack->frames[stack->depth - 1].entry_frame_addr = frame_addr;
+            }
             frame_addr = previous;
             continue;
         }
@@ -188,6 +190,7 @@ static enum pa_status walk(const struct py_walker *w, uint64_t frame_addr, uint6
          * eval loop marks the frame it was called for with is_entry. */
         f->is_entry = l->frame_model == PY_FRAMES_OBJECTS ||
                       (l->interpreter_frame.is_entry >= 0 && buf[l->interpreter_frame.is_entry] != 0);
+        f->entry_frame_addr = 0;
         frame_addr = previous;
     }
     /* 3.15: a walk that did not end at the thread's base frame read a stack that changed

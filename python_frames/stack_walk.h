@@ -35,6 +35,8 @@ struct py_frame {
     int32_t instr_offset;  /* byte offset of the current instruction in the code */
     uint64_t locals_hash;  /* of the frame's fast locals, frozen while it waits on a callee */
     bool is_entry;         /* the first frame one C call of the eval loop ran (unwind/merge.c) */
+    uint64_t entry_frame_addr; /* 3.12+, is_entry: the entry frame just outside it, which lives on the
+                                * C stack of that call of _PyEval_EvalFrameDefault; else 0 */
 };
 
 struct py_stack {

@@ -10,7 +10,9 @@
  *     one eval call may stand for several Python frames;
  *   - an eval call is one _PyEval_EvalFrameDefault frame (GCC's split-off ".cold" part is
  *     jumped to, never called: still one frame) and the opcode-handler frames right inside
- *     it. CPython 3.14+ built with clang and --with-tail-call-interp (python-build-standalone,
+ *     it. The frame is known by its name or, from 3.12, by the entry frame it keeps on its
+ *     part of the C stack (holds_entry_frame): stripped builds have lost the name of the
+ *     ".cold" part. CPython 3.14+ built with clang and --with-tail-call-interp (python-build-standalone,
  *     what uv installs) runs each opcode as a function of its own that tail-calls the next:
  *     _TAIL_CALL_BINARY_OP.llvm.1234 in 3.14 (a suffix LTO gives the static function),
  *     _TAIL_CALL_BINARY_OP in 3.15. _PyEval_EvalFrameDefault calls the first one, so one
@@ -85,14 +87,47 @@ bool pa_merge_is_eval_frame(const struct pa_native_symbol *symbol)
     return symbol->interpreter && (is_eval_function(symbol->function) || is_opcode_handler(symbol->function));
 }
 
+/* Whether native frame n holds, in its own part of the C stack [SP, CFA), the entry
+ * frame of an eval call. From 3.12 _PyEval_EvalFrameDefault keeps that frame as a local
+ * variable (3.12, 3.13: entry_frame; 3.14+: _PyEntryFrame entry), so the frame holding
+ * it runs the eval loop whatever its name: in stripped distribution builds (Debian's
+ * 3.14 and 3.15) the loop's split-off part "_PyEval_EvalFrameDefault.cold", where the
+ * eval loop spends its time, is a local symbol that stripping removed. */
+static bool holds_entry_frame(const struct pa_merge_input *in, size_t n)
+{
+    const struct pa_native_pc *pc = &in->pcs[n];
+    if (!in->symbols[n]->interpreter || pc->cfa <= pc->sp)
+        return false;
+    const struct py_stack *py = in->python;
+    for (size_t i = 0; i < py->depth; i++) {
+        uint64_t at = py->frames[i].entry_frame_addr;
+        if (py->frames[i].is_entry && at >= pc->sp && at < pc->cfa)
+            return true;
+    }
+    return false;
+}
+
+/* Native frame n is _PyEval_EvalFrameDefault (by name or by the entry frame it holds). */
+static bool is_eval_loop(const struct pa_merge_input *in, size_t n)
+{
+    const struct pa_native_symbol *sym = in->symbols[n];
+    return (sym->interpreter && is_eval_function(sym->function)) || holds_entry_frame(in, n);
+}
+
+static bool is_handler(const struct pa_merge_input *in, size_t n)
+{
+    return in->symbols[n]->interpreter && is_opcode_handler(in->symbols[n]->function);
+}
+
 /* Whether native frame n is the outermost frame of an eval call: its
  * _PyEval_EvalFrameDefault, or the last of its handler frames where none follows (the
  * unwind stopped, or something else lies between). */
 static bool ends_eval_call(const struct pa_merge_input *in, size_t n)
 {
-    const struct pa_native_symbol *sym = in->symbols[n];
-    return pa_merge_is_eval_frame(sym) && (is_eval_function(sym->function) || n + 1 == in->native_count ||
-                                           !pa_merge_is_eval_frame(in->symbols[n + 1]));
+    if (is_eval_loop(in, n))
+        return true;
+    return is_handler(in, n) &&
+           (n + 1 == in->native_count || !(is_eval_loop(in, n + 1) || is_handler(in, n + 1)));
 }
 
 /* Whether every eval call has an entry frame of its own and every Python frame an eval
@@ -141,15 +176,19 @@ struct ident {
     uint64_t key; /* native: function start and CFA; Python: what its callees inherit */
 };
 
-static bool is_start_frame(const char *f)
+/* Process and thread start frames. glibc's __libc_start_call_main, start_thread and
+ * __clone3 are local symbols: in a stripped libc (a container's or a distribution root's,
+ * without libc6-dbg) they have no name, so an unnamed frame of libc counts too (only at
+ * the outer end, beyond every Python frame, where nothing else of libc's runs). */
+static bool is_start_frame(const struct pa_frame *f)
 {
     static const char *const names[] = {"_start", "__libc_start_main", "__libc_start_main_impl",
                                         "__libc_start_call_main", "start_thread", "clone", "__clone",
                                         "clone3", "__clone3"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-        if (strcmp(f, names[i]) == 0)
+        if (strcmp(f->function, names[i]) == 0)
             return true;
-    return false;
+    return strncmp(f->function, "0x", 2) == 0 && strncmp(f->filename, "libc.so", 7) == 0;
 }
 
 /* Outermost first, once the whole stack is known. */
@@ -182,7 +221,7 @@ void pa_merge_stacks(const struct pa_merge_input *in, struct pa_frame *out, size
     memset(r, 0, sizeof *r);
     const struct py_stack *py = in->python;
     for (size_t n = 0; n < in->native_count; n++) {
-        r->eval_frames += pa_merge_is_eval_frame(in->symbols[n]);
+        r->eval_frames += is_eval_loop(in, n) || is_handler(in, n);
         r->eval_calls += ends_eval_call(in, n);
     }
     for (size_t i = 0; i < py->depth; i++)
@@ -229,7 +268,7 @@ void pa_merge_stacks(const struct pa_merge_input *in, struct pa_frame *out, size
     if (r->unplaced > 0)
         r->incomplete = true;
     if (!in->native_all)
-        while (depth > 0 && id[depth - 1].native && is_start_frame(out[depth - 1].function))
+        while (depth > 0 && id[depth - 1].native && is_start_frame(&out[depth - 1]))
             depth--; /* process/thread start: plumbing at the outer end */
     while (next_py < py->depth && depth < max) {
         const struct py_frame *f = &py->frames[next_py++];

@@ -106,6 +106,13 @@ static void expect(const struct scenario *s, const char *want)
     assert_string_equal(got, want);
 }
 
+/* The Python frame at index i (an entry frame) has its entry frame inside native frame n's
+ * part of the C stack, as 3.12+'s _PyEval_EvalFrameDefault keeps it. */
+static void entry_on_c_stack_of(struct scenario *s, size_t i, size_t n)
+{
+    s->python->frames[i].entry_frame_addr = s->pcs[n].sp + 16;
+}
+
 /* ---- the rule per version ---- */
 
 /* <= 3.10: each eval frame runs exactly one Python frame (all are entry frames). */
@@ -480,6 +487,43 @@ static void native_call_ids(void **state)
     assert_int_not_equal(leaf_id(s), first);
 }
 
+/* Debian's stripped 3.14/3.15: the eval loop runs in "_PyEval_EvalFrameDefault.cold",
+ * whose name is gone; the frames that hold the entry frames are the eval calls. An
+ * unnamed libc frame at the outer end is __libc_start_call_main. */
+static void unnamed_eval_loop_found_by_its_entry_frame(void **state)
+{
+    struct scenario *s = *state;
+    native(s, "ext:hot_loop");
+    native(s, "py:0x1b61cd"); /* the C function's method wrapper: plumbing */
+    native(s, "py:0x4e41a");  /* the eval loop (cold part) running level2 */
+    native(s, "py:0x1c8c67");
+    native(s, "ext:call_python");
+    native(s, "py:0x173000"); /* the eval loop running level1, main, <module> */
+    native(s, "py:PyEval_EvalCode");
+    native(s, "libc:0x29c37"); /* __libc_start_call_main, stripped */
+    native(s, "libc:__libc_start_main");
+    native(s, "py:_start");
+    python(s, "*level2");
+    python(s, "level1");
+    python(s, "main");
+    python(s, "*<module>");
+    entry_on_c_stack_of(s, 0, 2);
+    entry_on_c_stack_of(s, 3, 5);
+    merge(s, false, false);
+    expect(s, "hot_loop@native_ext.so level2 call_python@native_ext.so level1 main <module>");
+    assert_false(s->result.incomplete);
+    assert_false(s->result.mismatch);
+    assert_int_equal(s->result.eval_calls, 2);
+
+    /* Without the entry frames' addresses nothing names the eval loop: a mismatch, never
+     * a guess. */
+    s->python->frames[0].entry_frame_addr = 0;
+    s->python->frames[3].entry_frame_addr = 0;
+    merge(s, false, false);
+    expect(s, "level2 level1 main <module>");
+    assert_true(s->result.mismatch);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -502,6 +546,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(start_frames_and_unplaced_frames, setup, teardown),
         cmocka_unit_test_setup_teardown(native_all_keeps_start_frames, setup, teardown),
         cmocka_unit_test_setup_teardown(native_call_ids, setup, teardown),
+        cmocka_unit_test_setup_teardown(unnamed_eval_loop_found_by_its_entry_frame, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
