@@ -6,13 +6,6 @@
 #include <sys/prctl.h>
 #include <time.h>
 
-double pa_monotonic_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 /* Below this, sleeping costs more precision than it saves CPU: wait by spinning. */
 #define SPIN_BELOW 50e-6
 

@@ -3,6 +3,8 @@
 #ifndef PYATTACH_SAMPLE_CLOCK_H
 #define PYATTACH_SAMPLE_CLOCK_H
 
+#include "attach/clock.h"
+
 #include <stdint.h>
 
 struct pa_sample_clock {
@@ -16,8 +18,6 @@ struct pa_sample_clock {
     uint64_t stalls;  /* times deadlines were dropped */
     double worst_lag; /* seconds */
 };
-
-double pa_monotonic_seconds(void);
 
 void pa_sample_clock_start(struct pa_sample_clock *clock, double rate);
 

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "attach/clock.h"
+
 #define REREAD_INTERVAL 0.2 /* seconds, as symbols.c re-reports modules to libdw */
 
 struct pa_module_tables {
@@ -18,13 +20,6 @@ struct pa_module_tables {
     unsigned reads;
     bool dropped;
 };
-
-static double monotonic(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static bool starts_module(const struct pa_mapping *m)
 {
@@ -85,7 +80,7 @@ struct pa_module *pa_modules_find(struct pa_module *modules, size_t count, uint6
 /* Reads the maps into a new list, carrying over what is known of unchanged modules. */
 static void reread(struct pa_module_tables *t)
 {
-    t->last_read = monotonic();
+    t->last_read = pa_monotonic_seconds();
     t->reads++;
     struct pa_maps maps;
     struct pa_module *fresh;
@@ -136,7 +131,7 @@ void pa_module_tables_free(struct pa_module_tables *t)
 const struct pa_module *pa_module_tables_find(struct pa_module_tables *t, uint64_t ip)
 {
     struct pa_module *m = pa_modules_find(t->modules, t->count, ip);
-    if (m == NULL && monotonic() - t->last_read >= REREAD_INTERVAL) {
+    if (m == NULL && pa_monotonic_seconds() - t->last_read >= REREAD_INTERVAL) {
         reread(t);
         m = pa_modules_find(t->modules, t->count, ip);
     }

@@ -6,12 +6,7 @@
 #include <string.h>
 #include <time.h>
 
-static double monotonic(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
+#include "attach/clock.h"
 
 /* The interpreter's own files: the one holding the runtime, and the python executable
  * when it only carries main() (pyenv's shared builds). An embedding program (uwsgi)
@@ -65,7 +60,7 @@ enum pa_status pa_native_sample(struct pa_native_session *s, struct py_thread *t
                                 struct pa_error *err)
 {
     memset(result, 0, sizeof *result);
-    double start = monotonic();
+    double start = pa_monotonic_seconds();
     enum pa_status status = stop ? pa_stopper_stop(&s->stopper, t->tid, err) : PA_OK;
     if (status != PA_OK)
         return status;
@@ -85,7 +80,7 @@ enum pa_status pa_native_sample(struct pa_native_session *s, struct py_thread *t
     enum pa_status resumed = stop ? pa_stopper_resume(&s->stopper, t->tid, &resume_err) : PA_OK;
     /* --- running again --- */
 
-    double stopped = monotonic() - start;
+    double stopped = pa_monotonic_seconds() - start;
     s->samples++;
     s->stopped_total += stopped;
     if (stopped > s->stopped_max)

@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "attach/clock.h"
 #include "attach/process.h"
 
 #define REREPORT_INTERVAL 0.2 /* seconds */
@@ -54,13 +55,6 @@ struct pa_symbolizer {
     unsigned reports;
     bool lines;
 };
-
-static double monotonic(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 /* libdw's find_elf: a module named by a path is opened from the host through the
  * target's root; anything else ("[vdso: PID]", read from memory) is libdw's. The
@@ -100,7 +94,7 @@ static enum pa_status report(struct pa_symbolizer *s, struct pa_error *err)
     int rc = dwfl_linux_proc_report(s->dwfl, s->pid);
     dwfl_report_end(s->dwfl, NULL, NULL);
     dwfl_getmodules(s->dwfl, set_owner, s, 0);
-    s->last_report = monotonic();
+    s->last_report = pa_monotonic_seconds();
     s->reports++;
     if (rc != 0)
         return pa_fail(err, PA_E_READ, "cannot list the modules of process %d: %s", (int)s->pid,
@@ -291,7 +285,7 @@ const struct pa_native_symbol *pa_symbolize(struct pa_symbolizer *s, uint64_t pc
 
     Dwfl_Module *mod = dwfl_addrmodule(s->dwfl, key);
     bool fresh = false;
-    if (mod == NULL && monotonic() - s->last_report >= REREPORT_INTERVAL) {
+    if (mod == NULL && pa_monotonic_seconds() - s->last_report >= REREPORT_INTERVAL) {
         fresh = report(s, NULL) == PA_OK; /* a library loaded since we last looked? */
         mod = dwfl_addrmodule(s->dwfl, key);
     }
