@@ -31,8 +31,27 @@ def current_depth():
     return depth
 
 
+def churn(left):
+    # A short call chain built and torn down again and again: the stack below the
+    # parked frame changes every few microseconds, as in a real program.
+    if left > 0:
+        return churn(left - 1) + 1
+    x = 0
+    for i in range(20):
+        x += i
+    return x
+
+
 def park(mode):
-    # The innermost frame (frame number D) for both modes: no further call.
+    # The innermost frame (frame number D) for spin and block: no further call.
+    # churn: frame D calls a chain of 1-5 frames that returns, over and over.
+    if mode == "churn":
+        count = COUNT
+        n = 0
+        while True:
+            n = n % 5 + 1
+            churn(n)
+            count[0] += 1
     if mode == "spin":
         count = COUNT
         while True:
@@ -127,7 +146,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--depth", type=int, default=5)
-    parser.add_argument("--mode", choices=("block", "spin"), default="block")
+    parser.add_argument("--mode", choices=("block", "spin", "churn"), default="block")
     parser.add_argument("--stacks", type=int, default=0)
     parser.add_argument("--functions", type=int, default=2000)
     args = parser.parse_args()
