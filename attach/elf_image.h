@@ -19,10 +19,16 @@ struct pa_elf_image {
 };
 
 enum pa_status pa_elf_open(const char *path, struct pa_elf_image *image, struct pa_error *err);
+
+/* The same over an open file (the fuzzer's memfd): the image owns fd from now on,
+ * failure or not; `name` stands for the path in messages. */
+enum pa_status pa_elf_open_fd(int fd, const char *name, struct pa_elf_image *image, struct pa_error *err);
+
 void pa_elf_close(struct pa_elf_image *image);
 
-/* Finds a defined symbol by exact name in .dynsym, then .symtab. Returns true and its
- * file virtual address (and size) if found. */
+/* Finds a defined symbol by exact name in .dynsym, then .symtab (the first table of
+ * each kind: a real file has one). Returns true and its file virtual address (and
+ * size) if found. */
 bool pa_elf_symbol(const struct pa_elf_image *image, const char *name, uint64_t *vaddr, uint64_t *size);
 
 /* Finds a section by name: its file virtual address and size. */
@@ -38,8 +44,10 @@ bool pa_elf_read_vaddr(const struct pa_elf_image *image, uint64_t vaddr, void *b
 enum pa_status pa_elf_compute_bias(struct pa_elf_image *image, const struct pa_maps *maps,
                                    const char *mapped_path, struct pa_error *err);
 
-/* Calls visit(data, size, user) for every allocated read-only PROGBITS section
- * (.rodata and friends) until it returns true; returns whether one did. */
+/* Calls visit(data, size, user) over the bytes of every allocated read-only PROGBITS
+ * section (.rodata and friends) until it returns true; returns whether one did. A
+ * section comes in pieces of up to 1 MB, each repeating the last 64 bytes of the one
+ * before (a string up to 64 bytes long is whole in one piece); 64 MB in all at most. */
 bool pa_elf_each_rodata(const struct pa_elf_image *image,
                         bool (*visit)(const char *data, size_t size, void *user), void *user);
 

@@ -35,12 +35,14 @@ bool py_version_from_filename(const char *path, struct py_version *out)
     return major >= 2 && major <= 3;
 }
 
+#define VERSION_LITERAL_MAX 16
+
 /* A NUL-delimited string exactly of the form "3.X.Y" with an optional release tag
  * ("a1", "b2", "rc1", "+"): the shape of PY_VERSION. */
 static bool parse_version_literal(const char *s, size_t len, struct py_version *out)
 {
     int major, minor, micro, used = 0;
-    if (len < 5 || len > 16 || (s[0] != '2' && s[0] != '3') ||
+    if (len < 5 || len > VERSION_LITERAL_MAX || (s[0] != '2' && s[0] != '3') ||
         sscanf(s, "%d.%d.%d%n", &major, &minor, &micro, &used) != 3)
         return false;
     for (size_t i = (size_t)used; i < len; i++)
@@ -68,8 +70,11 @@ static bool search_section(const char *data, size_t size, void *user)
         if ((data[i] != '2' && data[i] != '3') || data[i + 1] != '.' || before == '.' ||
             (before >= '0' && before <= '9'))
             continue;
-        size_t len = strnlen(data + i, size - i);
-        if (i + len < size && parse_version_literal(data + i, len, &search->found)) {
+        /* Measured only as far as a literal can reach: a section full of "x3." made
+         * this quadratic (tests/unit/test_elf_image.c). */
+        size_t reach = size - i < VERSION_LITERAL_MAX + 1 ? size - i : VERSION_LITERAL_MAX + 1;
+        size_t len = strnlen(data + i, reach);
+        if (len < reach && parse_version_literal(data + i, len, &search->found)) {
             search->ok = true;
             return true;
         }

@@ -35,6 +35,9 @@ echo "=== fuzz: ${fuzz_seconds} s per mode ==="
 "$src/tests/fuzz/run_fuzz.sh" "$fuzz_seconds" || failed+=(fuzz)
 PYATTACH_FUZZ_DEBUG_OFFSETS=1 PYATTACH_FUZZ_BUILD_DIR="$src/build-fuzz-offsets" \
     "$src/tests/fuzz/run_fuzz.sh" "$fuzz_seconds" || failed+=(fuzz-debug-offsets)
+# The ELF files of a target (attach/elf_image.c, the version string search), mutated
+# from real interpreters: tests/fuzz/run_fuzz_elf.sh.
+"$src/tests/fuzz/run_fuzz_elf.sh" "$fuzz_seconds" || failed+=(fuzz-elf)
 
 if ((${#failed[@]})); then
     echo "FAILED in: ${failed[*]}" >&2
