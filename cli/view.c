@@ -11,16 +11,19 @@
 #include <time.h>
 
 #include "attach/error.h"
+#include "output/pprof.h"
 #include "output/profile.h"
 #include "output/pstats_file.h"
 #include "output/pstats_table.h"
 
-#define USAGE "pyattach view FILE.prof [-s SORT]... [-n N] [--callers] [--callees] [REGEX]..."
+#define USAGE "pyattach view FILE.prof|FILE.pb.gz [-s SORT]... [-n N] [--callers] [--callees] [REGEX]..."
 
 static const char HELP[] =
     "usage: " USAGE "\n"
     "\n"
     "Prints a pstats dump (written by pyattach or by cProfile) as pstats' print_stats does.\n"
+    "A pprof profile (.pb.gz, .pprof; gzip'ed or not) is shown the same way; pprof keeps no\n"
+    "call counts, so there ncalls counts the samples a function was on the stack in.\n"
     "\n"
     "  -s, --sort SORT   sort key, as pstats.Stats.sort_stats(): calls, cumulative, cumtime,\n"
     "                    file, filename, module, ncalls, pcalls, line, name, nfl, stdname,\n"
@@ -194,11 +197,16 @@ int pa_cmd_view(int argc, char **argv)
         struct pa_error err;
         pa_error_clear(&err);
         pa_profile_init(&profile);
-        enum pa_status st = pa_pstats_load_file(a.path, &profile, &err);
+        bool pprof = pa_pprof_file_is_pprof(a.path);
+        enum pa_status st = pprof ? pa_pprof_load_file(a.path, &profile, &err)
+                                  : pa_pstats_load_file(a.path, &profile, &err);
         if (st == PA_OK) {
             static const char *const default_sort[] = {"cumulative"};
-            char line[4200];
+            char line[4300];
             source_line(a.path, line, sizeof line);
+            if (pprof) /* under the file's line, where pstats names what it loaded */
+                snprintf(line + strlen(line), sizeof line - strlen(line),
+                         "\npprof profile: ncalls counts samples (pprof keeps no call counts)");
             struct pa_table_request req = {
                 .sort_keys = a.nsort_keys ? a.sort_keys : default_sort,
                 .nsort_keys = a.nsort_keys ? a.nsort_keys : 1,

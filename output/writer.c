@@ -13,9 +13,10 @@ static const struct {
     {"text", PA_FORMAT_TEXT},
     {"collapsed", PA_FORMAT_COLLAPSED},
     {"speedscope", PA_FORMAT_SPEEDSCOPE},
+    {"pprof", PA_FORMAT_PPROF},
 };
 
-/* Extensions from the CLI contract; .html and .pprof are reserved (no writer yet). */
+/* Extensions from the CLI contract; .html is reserved (no writer yet). */
 static const struct {
     const char *suffix;
     int format; /* -1: reserved */
@@ -23,8 +24,8 @@ static const struct {
     {".prof", PA_FORMAT_PSTATS},     {".pstats", PA_FORMAT_PSTATS},
     {".txt", PA_FORMAT_TEXT},        {".folded", PA_FORMAT_COLLAPSED},
     {".collapsed", PA_FORMAT_COLLAPSED}, {".json", PA_FORMAT_SPEEDSCOPE},
-    {".html", -1},                   {".pb.gz", -1},
-    {".pprof", -1},
+    {".html", -1},                   {".pb.gz", PA_FORMAT_PPROF},
+    {".pprof", PA_FORMAT_PPROF},
 };
 
 const struct pa_writer_ops *pa_writer_ops_for(enum pa_format format)
@@ -38,6 +39,8 @@ const struct pa_writer_ops *pa_writer_ops_for(enum pa_format format)
         return &pa_collapsed_writer_ops;
     case PA_FORMAT_SPEEDSCOPE:
         return &pa_speedscope_writer_ops;
+    case PA_FORMAT_PPROF:
+        return &pa_pprof_writer_ops;
     }
     return NULL;
 }

@@ -20,8 +20,9 @@ static void registry(void **state)
         const char *name;
         enum pa_format format;
     } names[] = {{"pstats", PA_FORMAT_PSTATS}, {"text", PA_FORMAT_TEXT},
-                 {"collapsed", PA_FORMAT_COLLAPSED}, {"speedscope", PA_FORMAT_SPEEDSCOPE}};
-    for (size_t i = 0; i < 4; i++) {
+                 {"collapsed", PA_FORMAT_COLLAPSED}, {"speedscope", PA_FORMAT_SPEEDSCOPE},
+                 {"pprof", PA_FORMAT_PPROF}};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         enum pa_format f;
         assert_int_equal(pa_format_from_name(names[i].name, &f), 0);
         assert_int_equal(f, names[i].format);
@@ -44,7 +45,8 @@ static void registry(void **state)
         {"a.collapsed", 0, PA_FORMAT_COLLAPSED},   {"profile.json", 0, PA_FORMAT_SPEEDSCOPE},
         {"PROFILE.JSON", 0, PA_FORMAT_SPEEDSCOPE}, {"noext", 0, PA_FORMAT_PSTATS},
         {"dir.json/file", 0, PA_FORMAT_PSTATS},    {"x.html", -1, 0},
-        {"x.pb.gz", -1, 0},                        {"x.pprof", -1, 0},
+        {"x.pb.gz", 0, PA_FORMAT_PPROF},           {"x.pprof", 0, PA_FORMAT_PPROF},
+        {"X.PB.GZ", 0, PA_FORMAT_PPROF},           {"x.gz", 0, PA_FORMAT_PSTATS},
     };
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         enum pa_format got = (enum pa_format)99;
@@ -217,7 +219,7 @@ static void empty_profiles(void **state)
 static void write_errors(void **state)
 {
     (void)state;
-    for (enum pa_format f = PA_FORMAT_PSTATS; f <= PA_FORMAT_SPEEDSCOPE; f++) {
+    for (enum pa_format f = PA_FORMAT_PSTATS; f <= PA_FORMAT_PPROF; f++) {
         const struct pa_writer_ops *ops = pa_writer_ops_for(f);
         struct pa_writer *w = ops->create();
         for (int i = 0; i < 200; i++)
