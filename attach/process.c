@@ -12,6 +12,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "attach/access_check.h"
+
 /* Reads a whole small /proc file into buf (NUL-terminated); returns its length or -1. */
 static ssize_t read_small_file(const char *path, char *buf, size_t size)
 {
@@ -37,7 +39,7 @@ static const char *stat_after_comm(const char *stat)
     return close_paren ? close_paren + 2 : NULL;
 }
 
-static bool read_start_time(pid_t pid, unsigned long long *start_time)
+bool pa_process_start_time(pid_t pid, unsigned long long *start_time)
 {
     char path[64], buf[1024];
     snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
@@ -58,21 +60,26 @@ enum pa_status pa_process_open(pid_t pid, struct pa_process *proc, struct pa_err
     memset(proc, 0, sizeof *proc);
     proc->pid = pid;
     proc->pidfd = -1;
+    proc->dir_fd = -1;
     if (pid <= 0)
         return pa_fail(err, PA_E_USAGE, "invalid PID %d", (int)pid);
-    if (!read_start_time(pid, &proc->start_time))
+    if (!pa_process_start_time(pid, &proc->start_time))
         return pa_fail(err, PA_E_NO_PROCESS, "no process with PID %d", (int)pid);
     /* The pidfd names this process, not the number: it stays valid (and reports the
      * exit) even if the PID is reused. Its start time is checked again after opening,
-     * in case the PID changed hands in between. */
+     * in case the PID changed hands in between (after the access check too, so the
+     * process checked is the one opened). */
     proc->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d", (int)pid);
+    proc->dir_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    enum pa_status status = pa_access_check(pid, err);
     unsigned long long again;
-    if (!read_start_time(pid, &again) || again != proc->start_time) {
+    if (status != PA_OK || !pa_process_start_time(pid, &again) || again != proc->start_time) {
         pa_process_close(proc);
-        return pa_fail(err, PA_E_NO_PROCESS, "no process with PID %d", (int)pid);
+        return status != PA_OK ? status : pa_fail(err, PA_E_NO_PROCESS, "no process with PID %d", (int)pid);
     }
 
-    char path[64];
     snprintf(path, sizeof path, "/proc/%d/cmdline", (int)pid);
     ssize_t n = read_small_file(path, proc->command, sizeof proc->command);
     for (ssize_t i = 0; i + 1 < n; i++)
@@ -102,10 +109,13 @@ void pa_process_close(struct pa_process *proc)
 {
     if (proc->pidfd >= 0)
         close(proc->pidfd);
+    if (proc->dir_fd >= 0)
+        close(proc->dir_fd);
     proc->pidfd = -1;
+    proc->dir_fd = -1;
 }
 
-bool pa_process_alive(const struct pa_process *proc)
+static bool running(const struct pa_process *proc)
 {
     if (proc->pidfd >= 0) {
         /* Readable once the process has exited (a zombie included). */
@@ -113,10 +123,20 @@ bool pa_process_alive(const struct pa_process *proc)
         return poll(&pfd, 1, 0) == 0;
     }
     unsigned long long start_time;
-    if (!read_start_time(proc->pid, &start_time) || start_time != proc->start_time)
+    if (!pa_process_start_time(proc->pid, &start_time) || start_time != proc->start_time)
         return false;
     char state = pa_thread_state(proc->pid, proc->pid);
     return state != 'Z' && state != 'X' && state != 0; /* a zombie has no memory left to read */
+}
+
+bool pa_process_alive(const struct pa_process *proc)
+{
+    return running(proc) && pa_access_still_allowed(proc->pid, proc->dir_fd, NULL);
+}
+
+bool pa_process_lost_access(const struct pa_process *proc, struct pa_error *err)
+{
+    return running(proc) && !pa_access_still_allowed(proc->pid, proc->dir_fd, err);
 }
 
 /* /proc/PID/map_files/START-END of the first mapping of `path`, if there is one. */
@@ -143,6 +163,10 @@ static bool mapped_file_link(pid_t pid, const char *path, char *out, size_t out_
 
 void pa_process_host_path(pid_t pid, const char *path, char *out, size_t out_size)
 {
+    if (pa_access_check(pid, NULL) != PA_OK) {
+        snprintf(out, out_size, "%s", "");
+        return;
+    }
     snprintf(out, out_size, "/proc/%d/root%s", (int)pid, path);
     /* A target chroot'ed inside its own mount namespace (a container started without
      * pivot_root): /proc/PID/maps names files from that namespace's root, not from the

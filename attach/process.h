@@ -14,21 +14,34 @@ struct pa_process {
     pid_t pid;
     unsigned long long start_time; /* /proc/PID/stat field 22, clock ticks after boot */
     int pidfd;                     /* pidfd_open's handle on this very process; -1 if unavailable */
+    int dir_fd;                    /* /proc/PID, whose files' owner attach/access_check.c watches */
     char command[512];             /* the command line, arguments joined by spaces */
     char exe[PATH_MAX];            /* readlink of /proc/PID/exe, as the target sees it */
 };
 
-/* Validates the PID and fills *proc. PA_E_NO_PROCESS if it does not exist. */
+/* Validates the PID and fills *proc. PA_E_NO_PROCESS if it does not exist;
+ * PA_E_PERMISSION, before anything of it is read, if pyattach runs with privileges
+ * its user does not have and the process is not that user's (attach/access_check.h). */
 enum pa_status pa_process_open(pid_t pid, struct pa_process *proc, struct pa_error *err);
 
 void pa_process_close(struct pa_process *proc);
 
 /* Whether the process is still running (not exited, not a zombie). With a pidfd this
- * is one poll and immune to PID reuse; without, the start time is compared. */
+ * is one poll and immune to PID reuse; without, the start time is compared. Under
+ * attach/access_check.h's rule, a process that stopped being the user's own (it ran
+ * a set-uid program) counts as gone too. */
 bool pa_process_alive(const struct pa_process *proc);
 
+/* Whether the process is running but no longer to be profiled under that rule; err
+ * says why. */
+bool pa_process_lost_access(const struct pa_process *proc, struct pa_error *err);
+
+/* The process's start time (/proc/PID/stat field 22); false if there is none. */
+bool pa_process_start_time(pid_t pid, unsigned long long *start_time);
+
 /* The host path of a file the target sees as `path`: through /proc/PID/root, so a
- * target in another mount namespace (a container) is read from the host. */
+ * target in another mount namespace (a container) is read from the host. Under
+ * attach/access_check.h's rule a target that fails it gets "" (no file opens). */
 void pa_process_host_path(pid_t pid, const char *path, char *out, size_t out_size);
 
 /* The TIDs of the target's threads (from /proc/PID/task). *tids is malloc'd. */

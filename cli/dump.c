@@ -231,6 +231,10 @@ int pa_cmd_dump(int argc, char **argv)
             t->merged_incomplete = merged.incomplete;
         }
     }
+    /* Under attach/access_check.h's rule, what was read while the target ran a
+     * set-uid program (the same PID, another user's memory) is never shown. */
+    if (status == PA_OK && pa_process_lost_access(&p.target.process, &err))
+        status = PA_E_PERMISSION;
     if (status == PA_OK && threads) {
         qsort(threads, count, sizeof *threads, compare_tid);
         if (json)

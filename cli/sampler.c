@@ -25,6 +25,7 @@ struct pa_rejected {
     unsigned long long start_time;
     char exe[64];  /* the tail of its executable's path when first seen */
     int attempts;  /* 0: seen once, not tried yet */
+    bool refused;  /* permission denied (said once), e.g. a set-uid child under a capability */
 };
 
 /* What the sampler keeps per thread of a process, while the thread is listed. */
@@ -291,8 +292,14 @@ static void deliver(struct pa_sampler *s, struct pa_sampled_process *p)
     pa_pending_stacks_clear(pending);
 }
 
+/* Its pending stacks go too: read before a check that did not find the target as it
+ * was. Under attach/access_check.h's rule a target that ran a set-uid program is lost
+ * so, with one line. */
 static void lose_target(struct pa_sampled_process *p)
 {
+    struct pa_error why = {0};
+    if (pa_process_lost_access(&p->python.target.process, &why))
+        fprintf(stderr, "pyattach: %s\n", why.message);
     p->alive = false;
     pa_pending_stacks_clear(&p->pending);
 }
@@ -485,6 +492,37 @@ size_t pa_sampler_alive(const struct pa_sampler *s)
     return n;
 }
 
+static struct pa_rejected *new_rejected(struct pa_sampler *s)
+{
+    if (s->rejected_count == s->rejected_capacity) {
+        size_t n = s->rejected_capacity ? s->rejected_capacity * 2 : 16;
+        struct pa_rejected *bigger = realloc(s->rejected, n * sizeof *bigger);
+        if (bigger == NULL)
+            return NULL;
+        s->rejected = bigger;
+        s->rejected_capacity = n;
+    }
+    return &s->rejected[s->rejected_count++];
+}
+
+/* A descendant we may not read (a set-uid child of a target, with pyattach under
+ * attach/access_check.h's rule): one line the first time, and the others go on. */
+static void report_refused(struct pa_sampler *s, pid_t pid, const struct pa_error *err)
+{
+    unsigned long long start_time;
+    if (!pa_process_start_time(pid, &start_time))
+        return;
+    for (size_t i = 0; i < s->rejected_count; i++)
+        if (s->rejected[i].pid == pid && s->rejected[i].start_time == start_time && s->rejected[i].refused)
+            return;
+    struct pa_rejected *r = new_rejected(s);
+    if (r == NULL)
+        return;
+    *r = (struct pa_rejected){.pid = pid, .start_time = start_time, .attempts = ATTACH_ATTEMPTS, .refused = true};
+    if (!s->options->quiet)
+        fprintf(stderr, "pyattach: skipped a descendant: %s\n", err->message);
+}
+
 /* Whether to try attaching to a descendant now. A child is tried only once it has
  * been the same program for a whole discovery round: between fork and exec (or a
  * vfork) a child's memory is a copy of its Python parent's, and sampling it then
@@ -493,7 +531,11 @@ size_t pa_sampler_alive(const struct pa_sampler *s)
 static bool worth_trying(struct pa_sampler *s, pid_t pid)
 {
     struct pa_process proc;
-    if (pa_process_open(pid, &proc, NULL) != PA_OK)
+    struct pa_error err = {0};
+    enum pa_status status = pa_process_open(pid, &proc, &err);
+    if (status == PA_E_PERMISSION)
+        report_refused(s, pid, &err);
+    if (status != PA_OK)
         return false;
     pa_process_close(&proc); /* only its start time and executable are needed */
     size_t len = strlen(proc.exe);
@@ -509,18 +551,12 @@ static bool worth_trying(struct pa_sampler *s, pid_t pid)
         }
         return ++r->attempts <= ATTACH_ATTEMPTS;
     }
-    if (s->rejected_count == s->rejected_capacity) {
-        size_t n = s->rejected_capacity ? s->rejected_capacity * 2 : 16;
-        struct pa_rejected *bigger = realloc(s->rejected, n * sizeof *bigger);
-        if (bigger == NULL)
-            return false;
-        s->rejected = bigger;
-        s->rejected_capacity = n;
-    }
     /* Descendants already there when recording starts are taken at once: they are
      * settled workers far more often than a fork on its way to exec. */
     bool at_start = s->discovery_rounds == 0;
-    struct pa_rejected *r = &s->rejected[s->rejected_count++];
+    struct pa_rejected *r = new_rejected(s);
+    if (r == NULL)
+        return false;
     *r = (struct pa_rejected){.pid = pid, .start_time = proc.start_time, .attempts = at_start ? 1 : 0};
     snprintf(r->exe, sizeof r->exe, "%s", exe_tail);
     return at_start;
