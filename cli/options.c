@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum long_only { OPT_THREADS = 1000, OPT_NATIVE, OPT_NATIVE_ALL, OPT_BLOCKING, OPT_NONBLOCKING, OPT_DELAY, OPT_ONCE };
+enum long_only {
+    OPT_THREADS = 1000, OPT_NATIVE, OPT_NATIVE_ALL, OPT_BLOCKING, OPT_NONBLOCKING, OPT_DELAY, OPT_ONCE, OPT_EVERY
+};
 
 static const struct option long_options[] = {
     {"pid", required_argument, NULL, 'p'},
@@ -26,6 +28,7 @@ static const struct option long_options[] = {
     {"nonblocking", no_argument, NULL, OPT_NONBLOCKING},
     {"delay", required_argument, NULL, OPT_DELAY},
     {"once", no_argument, NULL, OPT_ONCE},
+    {"every", required_argument, NULL, OPT_EVERY},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -69,6 +72,20 @@ static bool parse_pids(const char *text, struct pa_options *o)
     return ok;
 }
 
+/* Whether an output template holds %t (not %%t). */
+static bool names_time(const char *template_path)
+{
+    for (const char *p = template_path; *p; p++) {
+        if (*p != '%')
+            continue;
+        if (p[1] == 't')
+            return true;
+        if (p[1] != '\0')
+            p++;
+    }
+    return false;
+}
+
 static enum pa_parse_result fail(char *message, size_t size, const char *command, const char *what)
 {
     snprintf(message, size, "%s: %s (see 'pyattach %s --help')", command, what, command);
@@ -85,13 +102,16 @@ static void print_help(const char *command)
            "       pyattach record [options] -o FILE -- COMMAND [ARGS...]\n"
            "  -p, --pid PID          target process; several: -p 1,2 or -p 1 -p 2\n"
            "  -d, --duration SEC     stop after SEC seconds (default: Ctrl-C, SIGTERM or target exit)\n"
-           "  -o, --output FILE      .prof/.pstats, .txt, .folded/.collapsed, .json (speedscope);\n"
+           "  -o, --output FILE      .prof/.pstats, .txt, .folded/.collapsed, .json (speedscope),\n"
+           "                         .pb.gz/.pprof (pprof);\n"
            "                         %%p pid, %%t UTC timestamp, %%h host, %%%% a percent sign\n"
-           "  -f, --format NAME      pstats | text | collapsed | speedscope (overrides the extension)\n"
+           "  -f, --format NAME      pstats | text | collapsed | speedscope | pprof (overrides the extension)\n"
            "  -r, --rate HZ          samples per second (default 100)\n"
            "  -m, --mode MODE        wall (default) | cpu | gil\n"
            "  -s, --subprocesses     follow descendants\n"
            "      --threads          a root frame per thread\n"
+           "      --every SEC        keep recording; write each SEC-long interval to its own file\n"
+           "                         (the name's %%t is the interval's start)\n"
            "      --native           C frames interleaved with Python frames (stops each thread briefly)\n"
            "      --native-all       --native, keeping the interpreter's own C frames too\n"
            "      --blocking         stop threads with ptrace while reading, for exact stacks\n"
@@ -126,7 +146,7 @@ enum pa_parse_result pa_options_parse(const char *command, int argc, char **argv
             break;
         case 'f':
             if (pa_format_from_name(optarg, &o->format) != 0)
-                return fail(message, size, command, "-f must be pstats, text, collapsed or speedscope");
+                return fail(message, size, command, "-f must be pstats, text, collapsed, speedscope or pprof");
             o->format_given = true;
             break;
         case 'r':
@@ -173,6 +193,10 @@ enum pa_parse_result pa_options_parse(const char *command, int argc, char **argv
         case OPT_ONCE:
             o->once = true;
             break;
+        case OPT_EVERY: /* %t has whole seconds: shorter intervals would share a name */
+            if (!parse_number(optarg, &o->every) || o->every < 1)
+                return fail(message, size, command, "--every needs at least 1 second");
+            break;
         case 'h':
             print_help(command);
             return PA_PARSE_HELP;
@@ -191,6 +215,10 @@ enum pa_parse_result pa_options_parse(const char *command, int argc, char **argv
         o->command = &argv[optind];
     if (top && (o->command || o->output))
         return fail(message, size, command, "top takes -p PID, not a command or -o");
+    if (top && o->every > 0)
+        return fail(message, size, command, "--every is for recordings, not top");
+    if (o->every > 0 && (o->output == NULL || !names_time(o->output)))
+        return fail(message, size, command, "--every needs -o FILE with %t in the name (one file per interval)");
     if (o->command && o->pid_count)
         return fail(message, size, command, "give either -p PID or a command after --, not both");
     if (!o->command && o->pid_count == 0)

@@ -33,6 +33,7 @@ struct pa_options {
     bool native_all;      /* --native-all: keep the interpreter's own C frames too */
     bool blocking;
     bool quiet;
+    double every;         /* --every: seconds per output file; 0 = one file for the whole run */
     char **command;       /* record -- COMMAND ARGS...; NULL-terminated */
     double delay;         /* top: seconds between refreshes */
     bool once;            /* top: one plain snapshot per interval */

@@ -1,6 +1,8 @@
 /* `pyattach record` (and `pyattach -p PID ...`): sample until the duration ends, a
  * signal arrives or the targets exit, then write the profile atomically. */
 #include <errno.h>
+#include <fcntl.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,6 +50,13 @@ struct recording {
     size_t output_count, output_capacity;
     enum pa_status sink_status;
     struct pa_error sink_err;
+    /* --every: the current interval began interval_start seconds after sampling did, at
+     * wall clock wall_start (the epoch's seconds) + interval_start */
+    double wall_start, interval_start;
+    struct pa_recording_info info;   /* given to the writers before they write */
+    const struct pa_sampler *sampler;
+    enum pa_status rotate_status;
+    struct pa_error rotate_err;
 };
 
 static struct pa_writer *writer_for(struct recording *r, pid_t pid)
@@ -87,18 +96,28 @@ static bool stderr_is_terminal(const struct pa_options *o)
     return !o->quiet && isatty(STDERR_FILENO);
 }
 
+/* Returns once the child has exec'd (or failed to): until then it is a copy of
+ * pyattach, which holding a capability is not dumpable and holds it, and which
+ * attach/access_check.c would refuse. A close-on-exec pipe reads end-of-file then. */
 static pid_t spawn(char **command, struct pa_error *err)
 {
-    pid_t child = fork();
+    int exec_done[2];
+    pid_t child = pipe2(exec_done, O_CLOEXEC) == 0 ? fork() : -1;
     if (child < 0) {
         pa_fail(err, PA_E_USAGE, "cannot start %s: %s", command[0], strerror(errno));
         return -1;
     }
     if (child == 0) {
+        close(exec_done[0]);
         execvp(command[0], command);
         fprintf(stderr, "pyattach: cannot run %s: %s\n", command[0], strerror(errno));
         _exit(127);
     }
+    close(exec_done[1]);
+    char byte;
+    while (read(exec_done[0], &byte, 1) < 0 && errno == EINTR)
+        continue;
+    close(exec_done[0]);
     return child;
 }
 
@@ -160,11 +179,48 @@ static void print_status(const struct pa_sampler *sampler, const struct pa_sampl
             (unsigned long long)errors, pa_sampler_alive(sampler), pa_sampler_alive(sampler) == 1 ? "" : "es");
 }
 
-static void sample_until_done(struct pa_sampler *sampler, const struct pa_options *o, pid_t child,
-                              int *child_status, bool *child_exited)
+static enum pa_status write_outputs(struct recording *r, pid_t first_pid, time_t started, struct pa_error *err);
+
+static void set_info(struct recording *r, const struct pa_sampler *sampler, double duration)
+{
+    const struct pa_options *o = r->options;
+    r->sampler = sampler;
+    r->info = (struct pa_recording_info){
+        .mode = pa_mode_name(o->mode),
+        .interval = 1.0 / o->rate,
+        .start = r->wall_start + r->interval_start,
+        .duration = duration,
+        .program = sampler->count ? sampler->processes[0]->python.target.process.command : NULL,
+    };
+}
+
+/* --every: what was sampled up to the interval's end goes to its own files, named by
+ * the interval's start; the next interval starts with empty writers. */
+static bool rotate(struct recording *r, struct pa_sampler *sampler, double now)
+{
+    const struct pa_options *o = r->options;
+    double end = floor(now / o->every) * o->every;
+    pa_sampler_flush(sampler);
+    set_info(r, sampler, end - r->interval_start);
+    if (stderr_is_terminal(o))
+        fputs("\r\033[K", stderr);
+    r->rotate_status = write_outputs(r, sampler->processes[0]->pid, (time_t)(r->wall_start + r->interval_start),
+                                     &r->rotate_err);
+    for (size_t i = 0; i < r->output_count; i++)
+        r->ops->destroy(r->outputs[i].writer);
+    r->output_count = 0;
+    r->interval_start = end;
+    return r->rotate_status == PA_OK;
+}
+
+static void sample_until_done(struct recording *r, struct pa_sampler *sampler, const struct pa_options *o,
+                              pid_t child, int *child_status, bool *child_exited)
 {
     struct pa_sample_clock clock;
     pa_sample_clock_start(&clock, o->rate);
+    struct timespec wall;
+    clock_gettime(CLOCK_REALTIME, &wall);
+    r->wall_start = (double)wall.tv_sec + wall.tv_nsec / 1e9;
     double last_status = 0;
     bool status_line = stderr_is_terminal(o);
     while (!stop_requested) {
@@ -173,6 +229,10 @@ static void sample_until_done(struct pa_sampler *sampler, const struct pa_option
             continue; /* woken by a signal */
         double now = clock.last - clock.start;
         if (o->duration > 0 && now >= o->duration + clock.interval / 2)
+            break;
+        /* an interval ends before the tick at its end: the tick starts the next one */
+        if (o->every > 0 && now - r->interval_start >= o->every && !(o->duration > 0 && now >= o->duration) &&
+            !rotate(r, sampler, now))
             break;
         pa_sampler_discover(sampler, now);
         pa_sampler_tick(sampler, weight, now);
@@ -220,6 +280,13 @@ static enum pa_status write_outputs(struct recording *r, pid_t first_pid, time_t
     if (r->output_count == 0 && writer_for(r, first_pid) == NULL)
         return pa_fail(err, PA_E_NOMEM, "out of memory");
     for (size_t i = 0; i < r->output_count; i++) {
+        if (r->ops->describe) {
+            struct pa_recording_info info = r->info;
+            for (size_t k = 0; r->per_process && r->sampler && k < r->sampler->count; k++)
+                if (r->sampler->processes[k]->pid == r->outputs[i].pid)
+                    info.program = r->sampler->processes[k]->python.target.process.command;
+            r->ops->describe(r->outputs[i].writer, &info);
+        }
         if (o->output == NULL) {
             enum pa_status status = r->ops->write(r->outputs[i].writer, stdout, err);
             if (status == PA_OK && (fflush(stdout) != 0 || ferror(stdout)))
@@ -303,12 +370,17 @@ int pa_cmd_record(int argc, char **argv)
     hint_about_children(&sampler, &o);
 
     double start = pa_monotonic_seconds();
-    sample_until_done(&sampler, &o, child, &child_status, &child_exited);
+    sample_until_done(&r, &sampler, &o, child, &child_status, &child_exited);
     double elapsed = pa_monotonic_seconds() - start;
     if (r.sink_status != PA_OK)
         return finish(&r, &sampler, r.sink_status, &r.sink_err);
+    if (r.rotate_status != PA_OK)
+        return finish(&r, &sampler, r.rotate_status, &r.rotate_err);
     if (!o.quiet)
         print_summary(&sampler, elapsed);
+    set_info(&r, &sampler, elapsed - r.interval_start);
+    if (o.every > 0) /* the last, partial interval */
+        started = (time_t)(r.wall_start + r.interval_start);
     status = write_outputs(&r, sampler.processes[0]->pid, started, &err);
     if (child > 0 && !child_exited && stop_requested)
         kill(child, SIGTERM); /* we started it; a signal to us ends it too */
