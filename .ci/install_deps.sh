@@ -8,4 +8,7 @@ apt-get install -y \
     build-essential cmake pkg-config clang \
     libelf-dev libdw-dev libunwind-dev libcmocka-dev libncurses-dev \
     python3 python3-dev python3.11-dev python3-django gunicorn uwsgi uwsgi-plugin-python3 \
-    pyprof2calltree tmux hyperfine austin util-linux debootstrap
+    pyprof2calltree tmux hyperfine austin util-linux debootstrap libcap2-bin passwd \
+    zlib1g-dev liblzma-dev libbz2-dev dpkg-dev file strace groff-base man-db
+# `go tool pprof`: the real reader tests/integration/test_pprof.py checks pprof output with
+apt-get install -y golang-go

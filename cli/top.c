@@ -329,8 +329,15 @@ static int run_top(struct top *t, int argc, char **argv)
     t->cwd[n > 0 ? n : 0] = '\0';
 
     bool screen = !t->options.once && isatty(STDOUT_FILENO) && isatty(STDIN_FILENO);
-    if (screen && !top_term_open())
-        screen = false; /* no usable terminal description: plain snapshots */
+    if (screen && !top_term_open()) { /* no usable terminal description: plain snapshots */
+        const char *term = getenv("TERM");
+        if (term != NULL && term[0] != '\0')
+            fprintf(stderr, "pyattach: no terminfo entry for TERM=%s (TERMINFO_DIRS may name where they are): "
+                            "printing plain snapshots instead\n", term);
+        else
+            fprintf(stderr, "pyattach: TERM is not set: printing plain snapshots instead\n");
+        screen = false;
+    }
     pa_sample_clock_start(&t->clock, t->options.rate);
     if (screen) {
         run_screen(t);
