@@ -240,8 +240,7 @@ class TestInstall(unittest.TestCase):
                                     "the man page's %s section names %s, which it refuses" % (command, option))
                 else:  # "all commands": --help, --version
                     self.assertEqual(subprocess.call([binary, option], stdout=subprocess.DEVNULL), 0, option)
-        # Everything the parsers know is described (a pending option may be in the block
-        # marked PENDING, outside OPTIONS, until it lands).
+        # Everything the parsers know is described.
         named = set(cli_options.option_tokens(text))
         for command, known in cli_options.source_options().items():
             missing = sorted(set(known) - named - cli_options.IGNORED.get(command, set()))
