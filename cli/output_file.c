@@ -2,6 +2,7 @@
 #include "cli/output_file.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
@@ -72,66 +73,135 @@ static enum pa_status output_error(const char *path, const char *what, int error
                    error ? strerror(error) : "");
 }
 
-enum pa_status pa_output_check_dir(const char *path, struct pa_error *err)
+/* The open outputs, newest first. A handler may walk the list at any moment: a file
+ * is linked only once complete and unlinked (one pointer store) before it is freed. */
+static struct pa_output_file *volatile open_files;
+
+static void link_file(struct pa_output_file *f)
 {
-    char dir_buf[PATH_MAX];
-    snprintf(dir_buf, sizeof dir_buf, "%s", path);
-    const char *dir = dirname(dir_buf);
-    struct stat st;
-    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
-        return output_error(path, "the directory does not exist", 0, err);
-    if (access(dir, W_OK | X_OK) != 0)
-        return output_error(path, "the directory is not writable", errno, err);
-    return PA_OK;
+    f->next = open_files;
+    open_files = f;
 }
 
-enum pa_status pa_output_write_atomic(const char *path, const struct pa_writer_ops *ops, struct pa_writer *writer,
-                                      struct pa_output_temp *temp, struct pa_error *err)
+static void unlink_file(struct pa_output_file *f)
 {
+    if (open_files == f) {
+        open_files = f->next;
+        return;
+    }
+    for (struct pa_output_file *p = open_files; p; p = p->next)
+        if (p->next == f) {
+            p->next = f->next;
+            return;
+        }
+}
+
+void pa_output_unlink_all(void)
+{
+    for (struct pa_output_file *f = open_files; f; f = f->next)
+        if (f->temp[0])
+            unlink(f->temp);
+}
+
+void pa_output_discard(struct pa_output_file *f)
+{
+    if (f == NULL)
+        return;
+    unlink_file(f);
+    if (f->temp[0])
+        unlink(f->temp);
+    if (f->fd >= 0)
+        close(f->fd);
+    free(f);
+}
+
+/* What the first write will need: space for one block. Creating a file succeeds on a
+ * full disk; reserving it does not. A file system without fallocate (some network
+ * ones) is found full only at the write, which still fails cleanly. */
+#define RESERVED_BYTES 4096
+
+enum pa_status pa_output_open(const char *path, struct pa_output_file **out, struct pa_error *err)
+{
+    *out = NULL;
     char dir_buf[PATH_MAX], base_buf[PATH_MAX];
     snprintf(dir_buf, sizeof dir_buf, "%s", path);
     snprintf(base_buf, sizeof base_buf, "%s", path);
     const char *dir = dirname(dir_buf), *base = basename(base_buf);
     struct stat st;
-    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+    if (stat(dir, &st) != 0 && (errno == ENOENT || errno == ENOTDIR))
         return output_error(path, "the directory does not exist", 0, err);
-    if (snprintf(temp->path, sizeof temp->path, "%s/.%s.XXXXXX", dir, base) >= (int)sizeof temp->path)
+    if (stat(dir, &st) == 0 && !S_ISDIR(st.st_mode))
+        return output_error(path, "not a directory", 0, err);
+    struct pa_output_file *f = calloc(1, sizeof *f);
+    if (f == NULL)
+        return pa_fail(err, PA_E_NOMEM, "out of memory");
+    f->fd = -1;
+    snprintf(f->path, sizeof f->path, "%s", path);
+    char temp[sizeof f->temp];
+    if (strlen(path) >= sizeof f->path ||
+        snprintf(temp, sizeof temp, "%s/.%s.XXXXXX", dir, base) >= (int)sizeof temp) {
+        free(f);
         return output_error(path, "the name is too long", 0, err);
-    int fd = mkstemp(temp->path);
-    if (fd < 0) {
+    }
+    f->fd = mkstemp(temp);
+    if (f->fd < 0) {
         int error = errno;
-        temp->path[0] = '\0';
+        free(f);
         return output_error(path, "cannot create a temporary file", error, err);
     }
-    FILE *out = fdopen(fd, "w");
+    memcpy(f->temp, temp, sizeof temp);
+    link_file(f);
+    if (fallocate(f->fd, FALLOC_FL_KEEP_SIZE, 0, RESERVED_BYTES) != 0 && errno != EOPNOTSUPP && errno != ENOSYS) {
+        int error = errno;
+        pa_output_discard(f);
+        return output_error(path, "cannot reserve space", error, err);
+    }
+    *out = f;
+    return PA_OK;
+}
+
+enum pa_status pa_output_commit(struct pa_output_file *f, const struct pa_writer_ops *ops, struct pa_writer *writer,
+                                struct pa_error *err)
+{
+    FILE *out = fdopen(f->fd, "w");
     if (out == NULL) {
         int error = errno;
-        close(fd);
-        unlink(temp->path);
-        temp->path[0] = '\0';
+        char path[sizeof f->path];
+        memcpy(path, f->path, sizeof path);
+        pa_output_discard(f);
         return output_error(path, "fdopen", error, err);
     }
     struct pa_error write_err = {0};
     enum pa_status status = ops->write(writer, out, &write_err);
     int error = 0;
-    if (status == PA_OK && (fflush(out) != 0 || fsync(fd) != 0 || ferror(out)))
+    if (status == PA_OK && (fflush(out) != 0 || fsync(f->fd) != 0 || ferror(out)))
         error = errno ? errno : EIO;
     if (fclose(out) != 0 && error == 0 && status == PA_OK)
         error = errno ? errno : EIO;
+    f->fd = -1;
     /* mkstemp makes the file 0600; a profile is as readable as any file the user writes. */
     mode_t mask = umask(0);
     umask(mask);
-    if (status == PA_OK && error == 0 && chmod(temp->path, 0666 & ~mask) != 0)
+    if (status == PA_OK && error == 0 && chmod(f->temp, 0666 & ~mask) != 0)
         error = errno;
-    if (status == PA_OK && error == 0 && rename(temp->path, path) != 0)
+    if (status == PA_OK && error == 0 && rename(f->temp, f->path) != 0)
         error = errno;
-    if (status != PA_OK || error != 0) {
-        unlink(temp->path);
-        temp->path[0] = '\0';
-        if (status != PA_OK)
-            return output_error(path, write_err.message, 0, err);
+    if (status == PA_OK && error == 0)
+        f->temp[0] = '\0'; /* renamed: nothing to remove */
+    char path[sizeof f->path];
+    memcpy(path, f->path, sizeof path);
+    pa_output_discard(f);
+    if (status != PA_OK)
+        return output_error(path, write_err.message, 0, err);
+    if (error != 0)
         return output_error(path, "writing failed", error, err);
-    }
-    temp->path[0] = '\0';
     return PA_OK;
+}
+
+enum pa_status pa_output_write_atomic(const char *path, const struct pa_writer_ops *ops, struct pa_writer *writer,
+                                      struct pa_error *err)
+{
+    struct pa_output_file *f;
+    enum pa_status status = pa_output_open(path, &f, err);
+    return status == PA_OK ? pa_output_commit(f, ops, writer, err) : status;
 }

@@ -17,19 +17,36 @@ bool pa_output_expand(const char *template_path, pid_t pid, time_t when, char *o
 /* Whether the template names a file per process (holds %p). */
 bool pa_output_per_process(const char *template_path);
 
-/* Where the temporary file of an ongoing write is, so a signal handler can remove
- * it; empty when no write is in progress. */
-struct pa_output_temp {
-    char path[4096];
+/* An output being made: its temporary file .NAME.XXXXXX, created in NAME's directory
+ * before sampling (which proves the name can be written: directory, permissions,
+ * mount, free space) and kept open until the profile is written into it and renamed
+ * over NAME, or discarded. Allocated, so a signal handler may walk the open ones. */
+struct pa_output_file {
+    char path[4096];              /* NAME */
+    char temp[4096];              /* the temporary file; empty once closed */
+    int fd;
+    struct pa_output_file *next;  /* the list of open files */
 };
 
-/* Before sampling: PA_E_OUTPUT unless path's directory exists and we may create
- * files in it, so a long run does not end in a write that was bound to fail. */
-enum pa_status pa_output_check_dir(const char *path, struct pa_error *err);
+/* Creates path's temporary file and reserves a first block of it (a full disk fails
+ * here, not after sampling). PA_E_OUTPUT with one line naming path and the cause; a
+ * missing directory is not created. On success *out is to be committed or discarded. */
+enum pa_status pa_output_open(const char *path, struct pa_output_file **out, struct pa_error *err);
 
-/* Writes the writer's content to path atomically. PA_E_OUTPUT on any failure (a
- * missing directory is not created), leaving no temporary file behind. */
+/* Writes the writer's content into the temporary file, flushes, syncs, and renames it
+ * over the name. Frees f, success or not; on failure no temporary file is left and a
+ * previous file at the name is untouched. */
+enum pa_status pa_output_commit(struct pa_output_file *f, const struct pa_writer_ops *ops, struct pa_writer *writer,
+                                struct pa_error *err);
+
+/* Removes the temporary file and frees f (NULL is allowed). */
+void pa_output_discard(struct pa_output_file *f);
+
+/* For a signal handler (async-signal-safe): removes every open temporary file. */
+void pa_output_unlink_all(void);
+
+/* pa_output_open, then pa_output_commit: what top's save key does. */
 enum pa_status pa_output_write_atomic(const char *path, const struct pa_writer_ops *ops, struct pa_writer *writer,
-                                      struct pa_output_temp *temp, struct pa_error *err);
+                                      struct pa_error *err);
 
 #endif

@@ -22,16 +22,14 @@
 #define SPAWN_ATTACH_TIMEOUT 10.0
 
 /* Signal state: the one thing a handler may touch. The first SIGINT/SIGTERM/SIGHUP
- * asks to stop and write; a second SIGINT leaves at once, removing a half-written
- * temporary file if there is one. */
+ * asks to stop and write; a second SIGINT leaves at once, removing the temporary
+ * files of the outputs (created before sampling, see open_outputs). */
 static volatile sig_atomic_t stop_requested;
-static struct pa_output_temp write_in_progress;
 
 static void on_stop_signal(int signo)
 {
     if (signo == SIGINT && stop_requested) {
-        if (write_in_progress.path[0])
-            unlink(write_in_progress.path);
+        pa_output_unlink_all();
         _exit(130);
     }
     stop_requested = 1;
@@ -40,6 +38,7 @@ static void on_stop_signal(int signo)
 struct process_output {
     pid_t pid;
     struct pa_writer *writer;
+    struct pa_output_file *file;     /* with -o: its temporary file, open */
 };
 
 struct recording {
@@ -57,9 +56,13 @@ struct recording {
     const struct pa_sampler *sampler;
     enum pa_status rotate_status;
     struct pa_error rotate_err;
+    pid_t name_pid;                  /* for %p when not per process: the first target */
+    time_t name_time;                /* for %t: the start of the recording or interval */
 };
 
-static struct pa_writer *writer_for(struct recording *r, pid_t pid)
+/* The writer of pid's output; with -o its file is created when the process is first
+ * seen (a file that cannot be created ends the run: err says why). */
+static struct pa_writer *writer_for(struct recording *r, pid_t pid, struct pa_error *err)
 {
     pid_t key = r->per_process ? pid : 0;
     for (size_t i = 0; i < r->output_count; i++)
@@ -68,23 +71,41 @@ static struct pa_writer *writer_for(struct recording *r, pid_t pid)
     if (r->output_count == r->output_capacity) {
         size_t n = r->output_capacity ? r->output_capacity * 2 : 4;
         struct process_output *bigger = realloc(r->outputs, n * sizeof *bigger);
-        if (bigger == NULL)
+        if (bigger == NULL) {
+            pa_fail(err, PA_E_NOMEM, "out of memory");
             return NULL;
+        }
         r->outputs = bigger;
         r->output_capacity = n;
     }
+    struct pa_output_file *file = NULL;
+    const char *template_path = r->options->output;
+    char path[4096];
+    if (template_path &&
+        !pa_output_expand(template_path, r->per_process ? pid : r->name_pid, r->name_time, path, sizeof path)) {
+        pa_fail(err, PA_E_USAGE, "bad output name '%s' (known: %%p %%t %%h %%%%)", template_path);
+        return NULL;
+    }
+    if (template_path && pa_output_open(path, &file, err) != PA_OK)
+        return NULL;
     struct pa_writer *writer = r->ops->create();
-    if (writer)
-        r->outputs[r->output_count++] = (struct process_output){key, writer};
+    if (writer == NULL) {
+        pa_output_discard(file);
+        pa_fail(err, PA_E_NOMEM, "out of memory");
+        return NULL;
+    }
+    r->outputs[r->output_count++] = (struct process_output){key, writer, file};
     return writer;
 }
 
 static void sink(void *user, struct pa_sampled_process *process, const struct pa_stack *stack)
 {
     struct recording *r = user;
-    struct pa_writer *writer = writer_for(r, process->pid);
+    if (r->sink_status != PA_OK)
+        return;
+    struct pa_writer *writer = writer_for(r, process->pid, &r->sink_err);
     if (writer == NULL) {
-        r->sink_status = pa_fail(&r->sink_err, PA_E_NOMEM, "out of memory");
+        r->sink_status = r->sink_err.status;
         return;
     }
     if (r->ops->add(writer, stack, &r->sink_err) != PA_OK)
@@ -179,7 +200,7 @@ static void print_status(const struct pa_sampler *sampler, const struct pa_sampl
             (unsigned long long)errors, pa_sampler_alive(sampler), pa_sampler_alive(sampler) == 1 ? "" : "es");
 }
 
-static enum pa_status write_outputs(struct recording *r, pid_t first_pid, time_t started, struct pa_error *err);
+static enum pa_status write_outputs(struct recording *r, pid_t first_pid, struct pa_error *err);
 
 static void set_info(struct recording *r, const struct pa_sampler *sampler, double duration)
 {
@@ -204,12 +225,14 @@ static bool rotate(struct recording *r, struct pa_sampler *sampler, double now)
     set_info(r, sampler, end - r->interval_start);
     if (stderr_is_terminal(o))
         fputs("\r\033[K", stderr);
-    r->rotate_status = write_outputs(r, sampler->processes[0]->pid, (time_t)(r->wall_start + r->interval_start),
-                                     &r->rotate_err);
-    for (size_t i = 0; i < r->output_count; i++)
+    r->rotate_status = write_outputs(r, sampler->processes[0]->pid, &r->rotate_err);
+    for (size_t i = 0; i < r->output_count; i++) {
         r->ops->destroy(r->outputs[i].writer);
+        pa_output_discard(r->outputs[i].file); /* those not written when a write failed */
+    }
     r->output_count = 0;
     r->interval_start = end;
+    r->name_time = (time_t)(r->wall_start + end); /* the next interval's files, at its first sample */
     return r->rotate_status == PA_OK;
 }
 
@@ -223,7 +246,7 @@ static void sample_until_done(struct recording *r, struct pa_sampler *sampler, c
     r->wall_start = (double)wall.tv_sec + wall.tv_nsec / 1e9;
     double last_status = 0;
     bool status_line = stderr_is_terminal(o);
-    while (!stop_requested) {
+    while (!stop_requested && r->sink_status == PA_OK) {
         double weight = pa_sample_clock_wait(&clock);
         if (weight < 0)
             continue; /* woken by a signal */
@@ -274,11 +297,11 @@ static void print_summary(const struct pa_sampler *sampler, double elapsed)
     }
 }
 
-static enum pa_status write_outputs(struct recording *r, pid_t first_pid, time_t started, struct pa_error *err)
+static enum pa_status write_outputs(struct recording *r, pid_t first_pid, struct pa_error *err)
 {
     const struct pa_options *o = r->options;
-    if (r->output_count == 0 && writer_for(r, first_pid) == NULL)
-        return pa_fail(err, PA_E_NOMEM, "out of memory");
+    if (r->output_count == 0 && writer_for(r, first_pid, err) == NULL)
+        return err->status;
     for (size_t i = 0; i < r->output_count; i++) {
         if (r->ops->describe) {
             struct pa_recording_info info = r->info;
@@ -295,11 +318,11 @@ static enum pa_status write_outputs(struct recording *r, pid_t first_pid, time_t
                 return status;
             continue;
         }
-        char path[4096];
-        pid_t pid = r->per_process ? r->outputs[i].pid : first_pid;
-        if (!pa_output_expand(o->output, pid, started, path, sizeof path))
-            return pa_fail(err, PA_E_USAGE, "bad output name '%s' (known: %%p %%t %%h %%%%)", o->output);
-        enum pa_status status = pa_output_write_atomic(path, r->ops, r->outputs[i].writer, &write_in_progress, err);
+        char path[sizeof r->outputs[i].file->path];
+        memcpy(path, r->outputs[i].file->path, sizeof path);
+        struct pa_output_file *file = r->outputs[i].file;
+        r->outputs[i].file = NULL; /* committed or discarded: freed either way */
+        enum pa_status status = pa_output_commit(file, r->ops, r->outputs[i].writer, err);
         if (status != PA_OK)
             return status;
         if (!o->quiet)
@@ -308,22 +331,24 @@ static enum pa_status write_outputs(struct recording *r, pid_t first_pid, time_t
     return PA_OK;
 }
 
-/* The output's directory is checked before sampling (with a spawned command the
- * PID for %p is not known yet: then only at the end). */
-static enum pa_status check_output(const struct pa_options *o, time_t started, struct pa_error *err)
+/* Before sampling, the output files of the processes known are created (their
+ * temporary files, kept open for the end): an output that cannot be written ends the
+ * run before the first sample. A spawned command's PID for %p is known only once it
+ * is attached; files of processes found later (-s) are created when first seen. */
+static enum pa_status open_outputs(struct recording *r, const pid_t *pids, size_t count, struct pa_error *err)
 {
-    if (o->output == NULL || (o->command && pa_output_per_process(o->output)))
-        return PA_OK;
-    char path[4096];
-    if (!pa_output_expand(o->output, o->pid_count ? o->pids[0] : 0, started, path, sizeof path))
-        return pa_fail(err, PA_E_USAGE, "bad output name '%s' (known: %%p %%t %%h %%%%)", o->output);
-    return pa_output_check_dir(path, err);
+    for (size_t i = 0; r->options->output && i < count; i++)
+        if (writer_for(r, pids[i], err) == NULL)
+            return err->status;
+    return PA_OK;
 }
 
 static int finish(struct recording *r, struct pa_sampler *sampler, enum pa_status status, struct pa_error *err)
 {
-    for (size_t i = 0; i < r->output_count; i++)
+    for (size_t i = 0; i < r->output_count; i++) {
         r->ops->destroy(r->outputs[i].writer);
+        pa_output_discard(r->outputs[i].file);
+    }
     free(r->outputs);
     pa_sampler_free(sampler);
     if (status != PA_OK)
@@ -349,8 +374,11 @@ int pa_cmd_record(int argc, char **argv)
         return finish(&r, &sampler, status, &err);
     pa_install_stop_handlers(on_stop_signal);
 
-    time_t started = time(NULL);
-    status = check_output(&o, started, &err);
+    r.name_time = time(NULL);
+    r.name_pid = o.pid_count ? o.pids[0] : 0;
+    bool known = !(o.command && pa_output_per_process(o.output ? o.output : ""));
+    status = known ? open_outputs(&r, o.pid_count ? o.pids : &r.name_pid, o.pid_count ? o.pid_count : 1, &err)
+                   : PA_OK;
     if (status != PA_OK)
         return finish(&r, &sampler, status, &err);
     pid_t child = -1;
@@ -367,6 +395,15 @@ int pa_cmd_record(int argc, char **argv)
             waitpid(child, &child_status, 0);
         return finish(&r, &sampler, status, &err);
     }
+    if (!known) {
+        r.name_pid = child;
+        status = open_outputs(&r, &child, 1, &err);
+        if (status != PA_OK) {
+            kill(child, SIGTERM); /* we started it for this run */
+            waitpid(child, &child_status, 0);
+            return finish(&r, &sampler, status, &err);
+        }
+    }
     hint_about_children(&sampler, &o);
 
     double start = pa_monotonic_seconds();
@@ -379,9 +416,7 @@ int pa_cmd_record(int argc, char **argv)
     if (!o.quiet)
         print_summary(&sampler, elapsed);
     set_info(&r, &sampler, elapsed - r.interval_start);
-    if (o.every > 0) /* the last, partial interval */
-        started = (time_t)(r.wall_start + r.interval_start);
-    status = write_outputs(&r, sampler.processes[0]->pid, started, &err);
+    status = write_outputs(&r, sampler.processes[0]->pid, &err);
     if (child > 0 && !child_exited && stop_requested)
         kill(child, SIGTERM); /* we started it; a signal to us ends it too */
     if (child > 0 && !child_exited)

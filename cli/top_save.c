@@ -28,6 +28,5 @@ enum pa_status top_save(const struct pa_profile *profile, pid_t pid, char *path,
     if (!pa_output_expand(SAVE_TEMPLATE, pid, time(NULL), path, size))
         return pa_fail(err, PA_E_OUTPUT, "the file name does not fit");
     struct profile_writer writer = {{&profile_ops}, profile};
-    struct pa_output_temp temp = {{0}};
-    return pa_output_write_atomic(path, &profile_ops, &writer.base, &temp, err);
+    return pa_output_write_atomic(path, &profile_ops, &writer.base, err);
 }
