@@ -1,5 +1,5 @@
-/* `pyattach dump -p PID [--json] [--native]`: every thread's Python stack, once; with
- * --native its C frames merged in (unwind/merge.c), as "symbol (shared object:0)". */
+/* `pyattach dump -p PID [--json] [--native] [--max-depth N]`: every thread's Python stack,
+ * once; with --native its C frames merged in (unwind/merge.c), as "symbol (shared object:0)". */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "cli/options.h"
 #include "output/json.h"
 #include "python_frames/python_process.h"
 #include "python_frames/thread_names.h"
@@ -22,6 +23,9 @@ struct dumped_thread {
     struct pa_frame *merged; /* --native: Python and C frames, innermost first */
     size_t merged_depth;
     bool merged_incomplete;
+    size_t more_frames;   /* truncated: Python frames beyond --max-depth (at least; see count_beyond) */
+    bool more_at_least;   /* ... and there were more than that even at PY_MAX_DEPTH_LIMIT */
+    size_t max_depth;     /* --max-depth */
 };
 
 /* Merged frames: a native frame is keyed (shared object, line 0, symbol) with
@@ -33,12 +37,21 @@ static bool is_native(const struct pa_frame *f)
 
 static void print_json_string(const char *s);
 
+/* The line that ends a stack cut at --max-depth, or one that broke off. */
+static void print_cut_text(const struct dumped_thread *t, bool incomplete)
+{
+    if (t->stack->truncated)
+        printf("    ... (%s%zu more frames: truncated at --max-depth %zu)\n", t->more_at_least ? "over " : "",
+               t->more_frames, t->max_depth);
+    else if (incomplete)
+        printf("    ... (stack incomplete)\n");
+}
+
 static void print_merged_text(const struct dumped_thread *t)
 {
     for (size_t d = 0; d < t->merged_depth; d++)
         printf("    %s (%s:%d)\n", t->merged[d].function, t->merged[d].filename, t->merged[d].line);
-    if (t->merged_incomplete)
-        printf("    ... (stack incomplete)\n");
+    print_cut_text(t, t->merged_incomplete);
 }
 
 static void print_merged_json(const struct dumped_thread *t)
@@ -92,8 +105,7 @@ static void print_text(const struct py_process *p, const struct dumped_thread *t
             const struct py_frame *f = &t->stack->frames[d];
             printf("    %s (%s:%d)\n", f->code->qualname, f->code->filename, f->line);
         }
-        if (t->stack->incomplete)
-            printf("    ... (stack incomplete)\n");
+        print_cut_text(t, t->stack->incomplete);
     }
 }
 
@@ -116,9 +128,14 @@ static void print_json(const struct py_process *p, const struct dumped_thread *t
         else
             printf("null");
         bool complete = t->status == PA_OK && !(t->merged ? t->merged_incomplete : t->stack->incomplete);
-        printf(", \"state\": \"%s\", \"gil\": %s, \"incomplete\": %s, \"frames\": [",
+        bool truncated = t->status == PA_OK && t->stack->truncated;
+        printf(", \"state\": \"%s\", \"gil\": %s, \"incomplete\": %s, \"truncated\": %s",
                t->running ? "running" : "idle", t->thread.holds_gil ? "true" : "false",
-               complete ? "false" : "true");
+               complete ? "false" : "true", truncated ? "true" : "false");
+        if (truncated)
+            printf(", \"max_depth\": %zu, \"more_frames\": %zu, \"more_frames_at_least\": %s", t->max_depth,
+                   t->more_frames, t->more_at_least ? "true" : "false");
+        printf(", \"frames\": [");
         size_t depth = t->status == PA_OK && t->merged == NULL ? t->stack->depth : 0;
         if (t->status == PA_OK && t->merged != NULL)
             print_merged_json(t);
@@ -137,6 +154,19 @@ static void print_json(const struct py_process *p, const struct dumped_thread *t
     printf("\n]}\n");
 }
 
+/* A stack cut at --max-depth: how many frames lay beyond, from a second walk with room
+ * for PY_MAX_DEPTH_LIMIT (dump only; the stack may have moved in between). */
+static void count_beyond(const struct py_walker *walker, struct dumped_thread *t)
+{
+    struct py_stack *whole = py_stack_new(PY_MAX_DEPTH_LIMIT);
+    struct pa_error err = {0};
+    if (whole != NULL && py_walk_thread(walker, &t->thread, whole, &err) == PA_OK && whole->depth > t->max_depth) {
+        t->more_frames = whole->depth - t->max_depth;
+        t->more_at_least = whole->truncated;
+    }
+    free(whole);
+}
+
 static int usage_error(const char *message)
 {
     pa_print_error(message);
@@ -150,11 +180,13 @@ int pa_cmd_dump(int argc, char **argv)
         {"json", no_argument, NULL, 'j'},
         {"native", no_argument, NULL, 'n'},
         {"native-all", no_argument, NULL, 'a'},
+        {"max-depth", required_argument, NULL, 'm'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     long pid = 0;
     bool json = false, native = false, native_all = false;
+    size_t max_depth = PY_DEFAULT_MAX_DEPTH;
     int opt;
     opterr = 0;
     while ((opt = getopt_long(argc, argv, ":p:h", options, NULL)) != -1) {
@@ -174,8 +206,16 @@ int pa_cmd_dump(int argc, char **argv)
         case 'a':
             native = native_all = true;
             break;
+        case 'm': {
+            char message[256];
+            if (!pa_options_parse_max_depth("dump", optarg, &max_depth, message, sizeof message))
+                return usage_error(message);
+            break;
+        }
         case 'h':
-            printf("usage: pyattach dump -p PID [--json] [--native | --native-all]\n");
+            printf("usage: pyattach dump -p PID [--json] [--native | --native-all] [--max-depth N]\n"
+                   "      --max-depth N  Python frames shown per stack (default %d)\n",
+                   PY_DEFAULT_MAX_DEPTH);
             return 0;
         case ':':
             return usage_error("dump: an option is missing its value");
@@ -194,7 +234,7 @@ int pa_cmd_dump(int argc, char **argv)
         return pa_status_exit_code(status);
     }
     struct pa_native_session *session = NULL;
-    if (native && (status = pa_native_session_open(&p, native_all, false, &session, &err)) != PA_OK) {
+    if (native && (status = pa_native_session_open(&p, native_all, false, max_depth, &session, &err)) != PA_OK) {
         pa_print_error(err.message);
         py_process_detach(&p);
         return pa_status_exit_code(status);
@@ -209,7 +249,8 @@ int pa_cmd_dump(int argc, char **argv)
         t->thread = list[i];
         t->has_name = py_thread_name(&p, &t->thread, t->name, sizeof t->name);
         t->running = pa_thread_state((pid_t)pid, t->thread.tid) == 'R';
-        t->stack = malloc(sizeof *t->stack);
+        t->max_depth = max_depth;
+        t->stack = py_stack_new(max_depth);
         if (t->stack == NULL) {
             status = pa_fail(&err, PA_E_NOMEM, "out of memory");
             break;
@@ -219,9 +260,9 @@ int pa_cmd_dump(int argc, char **argv)
         if (session != NULL && t->status == PA_OK) {
             /* Again, with the thread stopped, so its C and Python frames agree. */
             struct pa_merge_result merged;
-            t->merged = malloc(PA_NATIVE_MERGED_MAX * sizeof *t->merged);
+            t->merged = malloc(PA_NATIVE_MERGED_MAX(max_depth) * sizeof *t->merged);
             t->status = t->merged ? pa_native_sample(session, &t->thread, true, t->stack, t->merged,
-                                                     PA_NATIVE_MERGED_MAX, &merged, &walk_err)
+                                                     PA_NATIVE_MERGED_MAX(max_depth), &merged, &walk_err)
                                   : PA_E_NOMEM;
             if (t->status == PA_E_PERMISSION) {
                 status = pa_fail(&err, t->status, "%s", walk_err.message);
@@ -230,6 +271,8 @@ int pa_cmd_dump(int argc, char **argv)
             t->merged_depth = merged.depth;
             t->merged_incomplete = merged.incomplete;
         }
+        if (t->status == PA_OK && t->stack->truncated)
+            count_beyond(&p.walker, t);
     }
     /* Under attach/access_check.h's rule, what was read while the target ran a
      * set-uid program (the same PID, another user's memory) is never shown. */

@@ -8,8 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "python_frames/stack_walk.h"
+
 enum long_only {
-    OPT_THREADS = 1000, OPT_NATIVE, OPT_NATIVE_ALL, OPT_BLOCKING, OPT_NONBLOCKING, OPT_DELAY, OPT_ONCE, OPT_EVERY
+    OPT_THREADS = 1000, OPT_NATIVE, OPT_NATIVE_ALL, OPT_BLOCKING, OPT_NONBLOCKING, OPT_DELAY, OPT_ONCE, OPT_EVERY,
+    OPT_MAX_DEPTH
 };
 
 static const struct option long_options[] = {
@@ -29,6 +32,7 @@ static const struct option long_options[] = {
     {"delay", required_argument, NULL, OPT_DELAY},
     {"once", no_argument, NULL, OPT_ONCE},
     {"every", required_argument, NULL, OPT_EVERY},
+    {"max-depth", required_argument, NULL, OPT_MAX_DEPTH},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -92,10 +96,26 @@ static enum pa_parse_result fail(char *message, size_t size, const char *command
     return PA_PARSE_USAGE;
 }
 
+bool pa_options_parse_max_depth(const char *command, const char *text, size_t *max_depth, char *message,
+                                size_t size)
+{
+    char *end;
+    errno = 0;
+    long long value = strtoll(text, &end, 10);
+    if (*text == '\0' || *end != '\0' || errno != 0 || value < 1 || value > PY_MAX_DEPTH_LIMIT) {
+        snprintf(message, size,
+                 "%s: --max-depth needs a whole number of frames from 1 to %d (see 'pyattach %s --help')", command,
+                 PY_MAX_DEPTH_LIMIT, command);
+        return false;
+    }
+    *max_depth = (size_t)value;
+    return true;
+}
+
 static void print_help(const char *command)
 {
     if (strcmp(command, "top") == 0) {
-        printf("usage: pyattach top -p PID [-s] [-m wall|cpu|gil] [-r HZ] [--delay SEC] [--once]\n");
+        printf("usage: pyattach top -p PID [-s] [-m wall|cpu|gil] [-r HZ] [--delay SEC] [--once] [--max-depth N]\n");
         return;
     }
     printf("usage: pyattach -p PID [-d SECONDS] [-o FILE] [options]\n"
@@ -112,11 +132,14 @@ static void print_help(const char *command)
            "      --threads          a root frame per thread\n"
            "      --every SEC        keep recording; write each SEC-long interval to its own file\n"
            "                         (the name's %%t is the interval's start)\n"
+           "      --max-depth N      Python frames kept per stack (default %d); deeper stacks keep their\n"
+           "                         innermost N frames under a <truncated> root\n"
            "      --native           C frames interleaved with Python frames (stops each thread briefly)\n"
            "      --native-all       --native, keeping the interpreter's own C frames too\n"
            "      --blocking         stop threads with ptrace while reading, for exact stacks\n"
            "      --nonblocking      never stop the target (the default)\n"
-           "  -q, --quiet            no status line, no summary\n");
+           "  -q, --quiet            no status line, no summary\n",
+           PY_DEFAULT_MAX_DEPTH);
 }
 
 enum pa_parse_result pa_options_parse(const char *command, int argc, char **argv, struct pa_options *o,
@@ -126,6 +149,7 @@ enum pa_parse_result pa_options_parse(const char *command, int argc, char **argv
     o->rate = 100.0;
     o->delay = 1.0;
     o->format = PA_FORMAT_PSTATS;
+    o->max_depth = PY_DEFAULT_MAX_DEPTH;
     bool top = strcmp(command, "top") == 0;
     int opt;
     optind = 1;
@@ -196,6 +220,10 @@ enum pa_parse_result pa_options_parse(const char *command, int argc, char **argv
         case OPT_EVERY: /* %t has whole seconds: shorter intervals would share a name */
             if (!parse_number(optarg, &o->every) || o->every < 1)
                 return fail(message, size, command, "--every needs at least 1 second");
+            break;
+        case OPT_MAX_DEPTH:
+            if (!pa_options_parse_max_depth(command, optarg, &o->max_depth, message, size))
+                return PA_PARSE_USAGE;
             break;
         case 'h':
             print_help(command);

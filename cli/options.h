@@ -33,6 +33,7 @@ struct pa_options {
     bool native_all;      /* --native-all: keep the interpreter's own C frames too */
     bool blocking;
     bool quiet;
+    size_t max_depth;     /* --max-depth: Python frames kept per stack (PY_DEFAULT_MAX_DEPTH) */
     double every;         /* --every: seconds per output file; 0 = one file for the whole run */
     char **command;       /* record -- COMMAND ARGS...; NULL-terminated */
     double delay;         /* top: seconds between refreshes */
@@ -40,6 +41,11 @@ struct pa_options {
 };
 
 enum pa_parse_result { PA_PARSE_OK, PA_PARSE_USAGE, PA_PARSE_HELP };
+
+/* --max-depth's value: 1..PY_MAX_DEPTH_LIMIT; false (and *message set) otherwise.
+ * Shared with dump. */
+bool pa_options_parse_max_depth(const char *command, const char *text, size_t *max_depth, char *message,
+                                size_t message_size);
 
 /* Parses argv (argv[0] is the subcommand) for "record" or "top". On a usage error
  * message holds one line to print. */

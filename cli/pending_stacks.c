@@ -52,14 +52,14 @@ const char *pa_pending_stacks_label(const struct pa_pending_stacks *p, size_t i)
 
 bool pa_pending_stacks_any(const struct pa_pending_stacks *p)
 {
-    return p->count > 0 || p->samples > 0 || p->idle > 0 || p->errors > 0;
+    return p->count > 0 || p->samples > 0 || p->idle > 0 || p->errors > 0 || p->truncated > 0;
 }
 
 void pa_pending_stacks_clear(struct pa_pending_stacks *p)
 {
     p->count = 0;
     p->frame_count = 0;
-    p->samples = p->idle = p->errors = 0;
+    p->samples = p->idle = p->errors = p->truncated = 0;
 }
 
 void pa_pending_stacks_free(struct pa_pending_stacks *p)

@@ -31,7 +31,7 @@ struct pa_pending_stacks {
     struct pa_frame *frames;
     size_t frame_count, frame_capacity;
     /* the summary's counters for the same reads, added when they are confirmed */
-    uint64_t samples, idle, errors;
+    uint64_t samples, idle, errors, truncated;
 };
 
 /* Copies stack (its frames included) and the label; false when out of memory. */

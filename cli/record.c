@@ -288,12 +288,18 @@ static void print_summary(const struct pa_sampler *sampler, double elapsed)
 {
     for (size_t i = 0; i < sampler->count; i++) {
         const struct pa_sampled_process *p = sampler->processes[i];
+        /* Truncated samples are among those with Python frames (under <truncated>);
+         * said only when there are some, so the usual line keeps its shape. */
+        char truncated[96] = "";
+        if (p->truncated > 0)
+            snprintf(truncated, sizeof truncated, ", %llu truncated at --max-depth %zu",
+                     (unsigned long long)p->truncated, sampler->options->max_depth);
         fprintf(stderr,
-                "pyattach: PID %d (CPython %s): %llu samples, %llu with Python frames, %llu idle, %llu failed, "
+                "pyattach: PID %d (CPython %s): %llu samples, %llu with Python frames, %llu idle, %llu failed%s, "
                 "in %.2f s%s\n",
                 (int)p->pid, p->version, (unsigned long long)p->samples,
                 (unsigned long long)(p->samples - p->idle - p->errors), (unsigned long long)p->idle,
-                (unsigned long long)p->errors, elapsed, p->alive ? "" : " (exited)");
+                (unsigned long long)p->errors, truncated, elapsed, p->alive ? "" : " (exited)");
     }
 }
 

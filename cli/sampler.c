@@ -15,7 +15,8 @@
  * tick even when a tick comes a hair early). */
 #define CONFIRM_INTERVAL 0.5e-3
 #define DISCOVERY_INTERVAL 0.5
-#define SYNTHETIC_FRAMES 2       /* <thread ...> and <process ...> roots */
+#define SYNTHETIC_FRAMES 3       /* <truncated>, <thread ...> and <process ...> roots */
+#define TRUNCATED_ROOT "<truncated>" /* outermost real frame of a stack cut at --max-depth */
 #define ATTACH_ATTEMPTS 4        /* a descendant may not have exec'd Python yet */
 #define CPU_MIN_SHARE 0.1        /* -m cpu: a thread that ran less of the interval is off-CPU */
 #define STOP_ROUNDS 3            /* --blocking: re-list threads until no new one appeared */
@@ -48,8 +49,8 @@ enum pa_status pa_sampler_init(struct pa_sampler *s, const struct pa_options *op
     s->process_roots = options->subprocesses || options->pid_count > 1;
     s->last_discovery = -DISCOVERY_INTERVAL;
     s->threads = calloc(PY_MAX_THREADS, sizeof *s->threads);
-    s->stack = malloc(sizeof *s->stack);
-    s->frames = calloc(PA_NATIVE_MERGED_MAX + SYNTHETIC_FRAMES, sizeof *s->frames);
+    s->stack = py_stack_new(options->max_depth);
+    s->frames = calloc(PA_NATIVE_MERGED_MAX(options->max_depth) + SYNTHETIC_FRAMES, sizeof *s->frames);
     if (s->threads == NULL || s->stack == NULL || s->frames == NULL) {
         pa_sampler_free(s);
         return pa_fail(err, PA_E_NOMEM, "out of memory");
@@ -80,11 +81,13 @@ static void print_stop_summary(const struct pa_sampled_process *p)
             n->stopped_max * 1e6);
 }
 
+/* Stacks cut at --max-depth: said once per target, with the way to keep them whole. */
 void pa_sampler_free(struct pa_sampler *s)
 {
     for (size_t i = 0; i < s->count; i++) {
-        if (s->options != NULL && !s->options->quiet)
+        if (s->options != NULL && !s->options->quiet) {
             print_stop_summary(s->processes[i]);
+        }
         free_process(s->processes[i]);
     }
     free(s->processes);
@@ -124,7 +127,8 @@ static enum pa_status add_process(struct pa_sampler *s, pid_t pid, bool named_by
         status = pa_stopper_stop(&stopper, pid, err);
         pa_stopper_release(&stopper);
         if (status == PA_OK && s->options->native)
-            status = pa_native_session_open(&p->python, s->options->native_all, false, &p->native, err);
+            status = pa_native_session_open(&p->python, s->options->native_all, false, s->options->max_depth,
+                                            &p->native, err);
         if (status != PA_OK)
             py_process_detach(&p->python);
     }
@@ -254,10 +258,17 @@ static void append_synthetic(struct pa_frame *frame, const char *label)
     frame->call_id = pa_hash_bytes(label, strlen(label));
 }
 
-/* Keeps s->frames[0, depth) until the target is known to have been alive after the read. */
+/* Keeps s->frames[0, depth) until the target is known to have been alive after the read.
+ * A stack cut at --max-depth gets its <truncated> root here (outermost of its own
+ * frames; the <thread>/<process> roots go further out when delivered). It stays
+ * incomplete for the aggregation: its depths from the real root are unknown. */
 static void emit_frames(struct pa_sampler *s, struct pa_sampled_process *p, const struct py_thread *t,
-                        size_t depth, bool incomplete, double weight, double now)
+                        size_t depth, bool incomplete, bool truncated, double weight, double now)
 {
+    if (truncated) {
+        append_synthetic(&s->frames[depth++], TRUNCATED_ROOT);
+        p->pending.truncated++;
+    }
     struct pa_stack stack = {.pid = p->pid,
                              .tid = t->tid,
                              .weight = weight,
@@ -266,8 +277,10 @@ static void emit_frames(struct pa_sampler *s, struct pa_sampled_process *p, cons
                              .cpython_minor = p->python.runtime.major == 3 ? p->python.runtime.minor : 0,
                              .depth = depth,
                              .frames = s->frames};
-    if (!pa_pending_stacks_add(&p->pending, &stack, s->options->threads ? thread_label(p, t) : NULL))
+    if (!pa_pending_stacks_add(&p->pending, &stack, s->options->threads ? thread_label(p, t) : NULL)) {
         p->pending.errors++;
+        p->pending.truncated -= truncated;
+    }
 }
 
 /* Hands every pending stack, plus the synthetic roots, to the sink. */
@@ -289,6 +302,7 @@ static void deliver(struct pa_sampler *s, struct pa_sampled_process *p)
     p->samples += pending->samples;
     p->idle += pending->idle;
     p->errors += pending->errors;
+    p->truncated += pending->truncated;
     pa_pending_stacks_clear(pending);
 }
 
@@ -328,7 +342,7 @@ static void emit(struct pa_sampler *s, struct pa_sampled_process *p, const struc
                                                .line = f->line,
                                                .call_id = f->call_id};
     }
-    emit_frames(s, p, t, depth, stack->incomplete, weight, now);
+    emit_frames(s, p, t, depth, stack->incomplete, stack->truncated, weight, now);
 }
 
 /* --native: the thread's Python and C frames merged (unwind/merge.c). */
@@ -338,7 +352,7 @@ static void sample_native(struct pa_sampler *s, struct pa_sampled_process *p, st
     struct pa_merge_result merged;
     struct pa_error err = {0};
     enum pa_status status = pa_native_sample(p->native, t, !s->options->blocking, s->stack, s->frames,
-                                             PA_NATIVE_MERGED_MAX, &merged, &err);
+                                             PA_NATIVE_MERGED_MAX(s->options->max_depth), &merged, &err);
     if (status != PA_OK || merged.depth == 0) {
         if (status == PA_OK || status == PA_E_NO_PROCESS)
             p->pending.idle++; /* ended between the listing and the stop */
@@ -346,9 +360,14 @@ static void sample_native(struct pa_sampler *s, struct pa_sampled_process *p, st
             p->pending.errors++;
         return;
     }
-    if (merged.incomplete)
+    /* A Python walk that broke off (torn read, or no Python frames read at all) is
+     * failed, as without --native; C frames that could not all be placed are kept,
+     * marked incomplete. */
+    if (s->stack->incomplete && !s->stack->truncated) {
         p->pending.errors++;
-    emit_frames(s, p, t, merged.depth, merged.incomplete, weight, now);
+        return;
+    }
+    emit_frames(s, p, t, merged.depth, merged.incomplete, s->stack->truncated, weight, now);
 }
 
 static void read_process(struct pa_sampler *s, struct pa_sampled_process *p, double weight, double now)
@@ -363,8 +382,10 @@ static void read_process(struct pa_sampler *s, struct pa_sampled_process *p, dou
         if (status == PA_E_NO_PROCESS || !pa_process_alive(&p->python.target.process) ||
             pa_target_exec_happened(&p->python.target))
             lose_target(p);
-        else
+        else { /* one failed sample for the process */
+            p->pending.samples++;
             p->pending.errors++;
+        }
         return;
     }
     p->tick++;
@@ -402,8 +423,14 @@ static void read_process(struct pa_sampler *s, struct pa_sampled_process *p, dou
             p->pending.idle++;
             continue;
         }
-        if (s->stack->incomplete)
+        /* A walk that broke off before the outermost frame for any reason but
+         * --max-depth read a stack that changed under it: its outer end would be a
+         * wrong root. Failed, and not in the profile (3.15's base-frame check refuses
+         * the same stacks in the walk itself). */
+        if (s->stack->incomplete && !s->stack->truncated) {
             p->pending.errors++;
+            continue;
+        }
         emit(s, p, t, thread_weight, now);
     }
     forget_gone_threads(p);
@@ -461,8 +488,10 @@ static void sample_process(struct pa_sampler *s, struct pa_sampled_process *p, d
     pa_stopper_release(&stopper);
     if (status == PA_E_NO_PROCESS || (status != PA_OK && !pa_process_alive(&p->python.target.process)))
         lose_target(p);
-    else if (status != PA_OK)
+    else if (status != PA_OK) { /* one failed sample for the process */
+        p->samples++;
         p->errors++;
+    }
 }
 
 void pa_sampler_tick(struct pa_sampler *s, double weight, double now)

@@ -22,8 +22,10 @@ struct pa_sampled_process {
     bool named_by_user;     /* given with -p or spawned, not discovered */
     char root_label[160];   /* "<process 4242: gunicorn: worker [shop.wsgi]>" */
     char version[32];
-    /* counters for the summary: thread samples taken, without Python frames, failed */
-    uint64_t samples, idle, errors;
+    /* counters for the summary: thread samples taken, without Python frames, failed (none
+     * of their frames in the profile), truncated (in the profile under <truncated>).
+     * samples - idle - errors is exactly the number of stacks handed to the sink. */
+    uint64_t samples, idle, errors, truncated;
     struct pa_pending_stacks pending; /* read since the last check that the target lives */
     double confirmed_at;              /* when that check was made */
     uint64_t tick;                /* thread listings so far, to forget threads that are gone */

@@ -11,6 +11,7 @@
  * one long call. The README states this limit. */
 #include "python_frames/stack_walk.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #define LOCALS_HASHED 8 /* fast locals looked at per frame */
@@ -105,11 +106,22 @@ static uint64_t frame_code(const struct py_layout *l, const uint8_t *frame)
     return l->ref_model == PY_REFS_TAGGED ? bits & ~PY_STACKREF_TAG_BITS : bits;
 }
 
-/* The stack from frame_addr outwards; base, if not 0, is where a complete walk ends. */
+struct py_stack *py_stack_new(size_t max_depth)
+{
+    if (max_depth == 0 || max_depth > PY_MAX_DEPTH_LIMIT)
+        return NULL;
+    struct py_stack *stack = calloc(1, sizeof *stack + max_depth * sizeof stack->frames[0]);
+    if (stack != NULL)
+        stack->max_depth = max_depth;
+    return stack;
+}
+
 /* Frames visited per walk, Python or not: entry frames (one per C call of the eval
- * loop) and frames without code do not count towards PY_MAX_DEPTH, but must not make
+ * loop) and frames without code do not count towards max_depth, but must not make
  * a hostile chain of them endless either. */
-#define MAX_VISITED (4 * PY_MAX_DEPTH)
+#define VISITS_PER_FRAME 4
+
+/* The stack from frame_addr outwards; base, if not 0, is where a complete walk ends. */
 
 static enum pa_status walk(const struct py_walker *w, uint64_t frame_addr, uint64_t base, struct py_stack *stack,
                            struct pa_error *err)
@@ -117,13 +129,14 @@ static enum pa_status walk(const struct py_walker *w, uint64_t frame_addr, uint6
     const struct py_layout *l = &w->runtime->layout;
     stack->depth = 0;
     stack->incomplete = false;
+    stack->truncated = false;
     if (l->interpreter_frame.size <= 0 || l->interpreter_frame.size > PY_FRAME_READ_MAX)
         return pa_fail(err, PA_E_CORRUPT, "frame size %d out of range", (int)l->interpreter_frame.size);
 
     /* Brent's cycle check: remember one address, move it every power of two steps. */
     uint64_t saved = 0, last = 0;
     size_t steps = 0, power = 1, visited = 0;
-    bool torn = false, capped = false;
+    bool torn = false, capped = false, truncated = false;
     enum pa_status failed = PA_OK; /* a read or code lookup that failed mid-walk */
     uint8_t buf[PY_FRAME_READ_MAX];
     while (frame_addr != 0) {
@@ -136,7 +149,7 @@ static enum pa_status walk(const struct py_walker *w, uint64_t frame_addr, uint6
             power *= 2;
             steps = 0;
         }
-        if (++visited > MAX_VISITED) {
+        if (++visited > VISITS_PER_FRAME * stack->max_depth) {
             capped = true;
             break;
         }
@@ -168,8 +181,8 @@ static enum pa_status walk(const struct py_walker *w, uint64_t frame_addr, uint6
             frame_addr = previous;
             continue;
         }
-        if (stack->depth == PY_MAX_DEPTH) { /* checked here: exactly PY_MAX_DEPTH frames are whole */
-            capped = true;
+        if (stack->depth == stack->max_depth) { /* checked here: exactly max_depth frames are whole */
+            capped = truncated = true;
             break;
         }
         const struct py_code_info *code;
@@ -208,6 +221,7 @@ static enum pa_status walk(const struct py_walker *w, uint64_t frame_addr, uint6
         }
     }
     stack->incomplete = torn || capped || failed != PA_OK;
+    stack->truncated = truncated && !torn && failed == PA_OK;
     name_calls(stack);
     return PA_OK;
 }

@@ -13,7 +13,11 @@
 #include "python_frames/code_cache.h"
 #include "python_frames/runtime.h"
 
-#define PY_MAX_DEPTH 2048     /* deeper stacks are cut and marked incomplete */
+/* Frames kept per stack unless --max-depth says otherwise: above CPython's default
+ * recursion limit (sys.getrecursionlimit() is 1000). Deeper stacks are cut there and
+ * marked truncated. --max-depth accepts 1..PY_MAX_DEPTH_LIMIT. */
+#define PY_DEFAULT_MAX_DEPTH 2048
+#define PY_MAX_DEPTH_LIMIT 100000
 #define PY_MAX_THREADS 4096
 #define PY_MAX_INTERPRETERS 256
 
@@ -41,9 +45,15 @@ struct py_frame {
 
 struct py_stack {
     size_t depth;
-    bool incomplete;
-    struct py_frame frames[PY_MAX_DEPTH]; /* frames[0] is the innermost */
+    size_t max_depth;      /* room in frames[]: the walk keeps at most this many */
+    bool incomplete;       /* the walk stopped before the outermost frame (also when truncated) */
+    bool truncated;        /* ... because max_depth frames were read: they are whole, the outer ones missing */
+    struct py_frame frames[]; /* frames[0] is the innermost */
 };
+
+/* A stack with room for max_depth frames (1..PY_MAX_DEPTH_LIMIT), empty; free() it. NULL
+ * when out of memory. Made once per sampler: a walk never allocates. */
+struct py_stack *py_stack_new(size_t max_depth);
 
 /* What a walk needs: the runtime, a reader of the target, and the code cache. */
 struct py_walker {
@@ -62,7 +72,8 @@ enum pa_status py_thread_reread_frame(const struct py_walker *walker, struct py_
                                       struct pa_error *err);
 
 /* The Python stack from the frame at frame_addr outwards. On a torn read after some
- * frames were read the result is PA_OK with stack->incomplete set. */
+ * frames were read the result is PA_OK with stack->incomplete set; a stack deeper than
+ * stack->max_depth keeps its innermost max_depth frames, with incomplete and truncated set. */
 enum pa_status py_walk_stack(const struct py_walker *walker, uint64_t frame_addr, struct py_stack *stack,
                              struct pa_error *err);
 

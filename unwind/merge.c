@@ -170,12 +170,6 @@ static struct pa_frame python_frame(const struct py_frame *f)
                              .call_id = f->call_id};
 }
 
-/* What an output frame contributes to the call ids of the frames it calls. */
-struct ident {
-    bool native;
-    uint64_t key; /* native: function start and CFA; Python: what its callees inherit */
-};
-
 /* Process and thread start frames. glibc's __libc_start_call_main, start_thread and
  * __clone3 are local symbols: in a stripped libc (a container's or a distribution root's,
  * without libc6-dbg) they have no name, so an unnamed frame of libc counts too (only at
@@ -192,7 +186,7 @@ static bool is_start_frame(const struct pa_frame *f)
 }
 
 /* Outermost first, once the whole stack is known. */
-static void name_native_calls(struct pa_frame *out, size_t depth, const struct ident *id)
+static void name_native_calls(struct pa_frame *out, size_t depth, const struct pa_merge_ident *id)
 {
     uint64_t outer = 0;
     for (size_t i = depth; i-- > 0;) {
@@ -237,9 +231,7 @@ void pa_merge_stacks(const struct pa_merge_input *in, struct pa_frame *out, size
     }
 
     size_t next_py = 0, depth = 0;
-    struct ident id[PA_NATIVE_MAX_DEPTH + PY_MAX_DEPTH]; /* per output frame */
-    if (max > sizeof id / sizeof id[0])
-        max = sizeof id / sizeof id[0];
+    struct pa_merge_ident *id = in->idents; /* per output frame */
     bool full = false;
 
     for (size_t n = 0; n < in->native_count && !full; n++) {
@@ -250,7 +242,7 @@ void pa_merge_stacks(const struct pa_merge_input *in, struct pa_frame *out, size
                 while (next_py < py->depth && !entry && !(full = depth == max)) {
                     const struct py_frame *f = &py->frames[next_py++];
                     entry = f->is_entry;
-                    id[depth] = (struct ident){.native = false, .key = python_key(f)};
+                    id[depth] = (struct pa_merge_ident){.native = false, .key = python_key(f)};
                     out[depth++] = python_frame(f);
                 }
                 continue;
@@ -261,7 +253,7 @@ void pa_merge_stacks(const struct pa_merge_input *in, struct pa_frame *out, size
             continue; /* interpreter plumbing, the eval loop's handler frames among it */
         if ((full = depth == max))
             break;
-        id[depth] = (struct ident){.native = true, .key = native_key(&in->pcs[n], sym)};
+        id[depth] = (struct pa_merge_ident){.native = true, .key = native_key(&in->pcs[n], sym)};
         out[depth++] = (struct pa_frame){.filename = sym->module, .function = sym->function};
     }
     r->unplaced = py->depth - next_py;
@@ -272,7 +264,7 @@ void pa_merge_stacks(const struct pa_merge_input *in, struct pa_frame *out, size
             depth--; /* process/thread start: plumbing at the outer end */
     while (next_py < py->depth && depth < max) {
         const struct py_frame *f = &py->frames[next_py++];
-        id[depth] = (struct ident){.native = false, .key = python_key(f)};
+        id[depth] = (struct pa_merge_ident){.native = false, .key = python_key(f)};
         out[depth++] = python_frame(f);
     }
     if (full || next_py < py->depth || in->native_truncated || py->incomplete)

@@ -5,11 +5,18 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "output/stack.h"
 #include "python_frames/stack_walk.h"
 #include "unwind/native_stack.h"
 #include "unwind/symbols.h"
+
+/* What an output frame contributes to the call ids of the frames it calls (merge.c). */
+struct pa_merge_ident {
+    bool native;
+    uint64_t key; /* native: function start and CFA; Python: what its callees inherit */
+};
 
 struct pa_merge_input {
     const struct pa_native_pc *pcs;               /* innermost first */
@@ -18,6 +25,7 @@ struct pa_merge_input {
     bool native_truncated;                        /* the unwind stopped early */
     const struct py_stack *python;                /* innermost first, entry frames marked */
     bool native_all;                              /* keep the interpreter's own plumbing frames */
+    struct pa_merge_ident *idents;                /* scratch: room for as many frames as out */
 };
 
 struct pa_merge_result {
@@ -36,7 +44,8 @@ struct pa_merge_result {
  * handlers, _TAIL_CALL_*. Only inside the interpreter's own ELF. */
 bool pa_merge_is_eval_frame(const struct pa_native_symbol *symbol);
 
-/* Writes the merged stack, innermost first, into out (at most max frames). The native
+/* Writes the merged stack, innermost first, into out (at most max frames; in->idents
+ * has room for as many). The native
  * frames' strings are the symbols'; the Python frames' are the code cache's. */
 void pa_merge_stacks(const struct pa_merge_input *in, struct pa_frame *out, size_t max,
                      struct pa_merge_result *result);

@@ -22,12 +22,18 @@ static size_t interpreter_paths(const struct py_process *p, const char *paths[2]
     return n;
 }
 
-enum pa_status pa_native_session_open(struct py_process *python, bool native_all, bool lines,
+enum pa_status pa_native_session_open(struct py_process *python, bool native_all, bool lines, size_t py_max_depth,
                                       struct pa_native_session **out, struct pa_error *err)
 {
     struct pa_native_session *s = calloc(1, sizeof *s);
-    if (s == NULL)
+    if (s != NULL) {
+        s->max_frames = PA_NATIVE_MERGED_MAX(py_max_depth);
+        s->idents = calloc(s->max_frames, sizeof *s->idents);
+    }
+    if (s == NULL || s->idents == NULL) {
+        free(s);
         return pa_fail(err, PA_E_NOMEM, "out of memory");
+    }
     s->python = python;
     s->native_all = native_all;
     pid_t pid = python->target.process.pid;
@@ -52,6 +58,7 @@ void pa_native_session_close(struct pa_native_session *s)
     pa_stopper_release(&s->stopper);
     pa_native_unwinder_free(s->unwinder);
     pa_symbolizer_free(s->symbols);
+    free(s->idents);
     free(s);
 }
 
@@ -73,7 +80,7 @@ enum pa_status pa_native_sample(struct pa_native_session *s, struct py_thread *t
     struct pa_error py_err = {0};
     enum pa_status py_status = py_thread_reread_frame(&s->python->walker, t, &py_err);
     python->depth = 0;
-    python->incomplete = false;
+    python->incomplete = python->truncated = false;
     if (py_status == PA_OK && t->frame_addr != 0)
         py_status = py_walk_thread(&s->python->walker, t, python, &py_err);
     struct pa_error resume_err = {0};
@@ -100,7 +107,8 @@ enum pa_status pa_native_sample(struct pa_native_session *s, struct py_thread *t
                                 .native_count = count,
                                 .native_truncated = truncated,
                                 .python = python,
-                                .native_all = s->native_all};
-    pa_merge_stacks(&in, out, max, result);
+                                .native_all = s->native_all,
+                                .idents = s->idents};
+    pa_merge_stacks(&in, out, max < s->max_frames ? max : s->max_frames, result);
     return PA_OK;
 }

@@ -12,7 +12,8 @@
 #include "python_frames/python_process.h"
 #include "unwind/merge.h"
 
-#define PA_NATIVE_MERGED_MAX (PA_NATIVE_MAX_DEPTH + PY_MAX_DEPTH)
+/* Room for a merged stack whose Python side holds at most py_max_depth frames. */
+#define PA_NATIVE_MERGED_MAX(py_max_depth) (PA_NATIVE_MAX_DEPTH + (size_t)(py_max_depth))
 
 struct pa_native_session {
     struct py_process *python;
@@ -22,20 +23,23 @@ struct pa_native_session {
     struct pa_symbolizer *symbols;
     struct pa_native_pc pcs[PA_NATIVE_MAX_DEPTH];
     const struct pa_native_symbol *names[PA_NATIVE_MAX_DEPTH];
+    struct pa_merge_ident *idents; /* the merge's scratch: max_frames of them */
+    size_t max_frames;
     /* measured, for the summary and bench/: */
     uint64_t samples;
     double stopped_total, stopped_max; /* seconds a thread was stopped, per sample */
 };
 
-/* lines: look up file:line of native frames too (slow to warm up; for dump). */
-enum pa_status pa_native_session_open(struct py_process *python, bool native_all, bool lines,
+/* lines: look up file:line of native frames too (slow to warm up; for dump). Merged
+ * stacks hold at most PA_NATIVE_MERGED_MAX(py_max_depth) frames. */
+enum pa_status pa_native_session_open(struct py_process *python, bool native_all, bool lines, size_t py_max_depth,
                                       struct pa_native_session **out, struct pa_error *err);
 /* Resumes anything still stopped, and frees the session. */
 void pa_native_session_close(struct pa_native_session *session);
 
 /* Samples `thread`: stopped only while its PCs and Python frames are read (stop false:
  * the caller has stopped it already, as --blocking does). out gets the
- * merged stack (at most max frames), innermost first; *result says how it went.
+ * merged stack (at most max frames, capped at the session's max_frames), innermost first; *result says how it went.
  * python is scratch for the Python stack (it keeps the frames, which out points into).
  * PA_E_NO_PROCESS: the thread is gone; PA_E_PERMISSION: ptrace refused. */
 enum pa_status pa_native_sample(struct pa_native_session *session, struct py_thread *thread, bool stop,

@@ -70,7 +70,7 @@ struct world {
     uint64_t frames[MAX_FRAMES];
     size_t frame_count;
     struct py_thread threads[MAX_THREADS];
-    struct py_stack stack;
+    struct py_stack *stack;
 };
 
 static const char *const names[] = {"main", "café", "обработать", "𝔣𝔲𝔫𝔠", "<module>", "Handler.run"};
@@ -138,13 +138,13 @@ static void sample(struct world *w, struct py_code_cache *codes)
     if (py_list_threads(&walker, w->threads, MAX_THREADS, &count, &err) != PA_OK)
         count = 0; /* the threads read before the error are still worth walking */
     for (size_t i = 0; i < count && i < MAX_THREADS; i++) {
-        py_walk_stack(&walker, w->threads[i].frame_addr, &w->stack, &err);
-        py_walk_thread(&walker, &w->threads[i], &w->stack, &err); /* 3.15: to the base frame */
+        py_walk_stack(&walker, w->threads[i].frame_addr, w->stack, &err);
+        py_walk_thread(&walker, &w->threads[i], w->stack, &err); /* 3.15: to the base frame */
         if (py_thread_reread_frame(&walker, &w->threads[i], &err) == PA_OK)
-            py_walk_thread(&walker, &w->threads[i], &w->stack, &err);
+            py_walk_thread(&walker, &w->threads[i], w->stack, &err);
     }
     for (size_t i = 0; i < w->frame_count; i++)
-        py_walk_stack(&walker, w->frames[i], &w->stack, &err);
+        py_walk_stack(&walker, w->frames[i], w->stack, &err);
 }
 
 /* With PYATTACH_FUZZ_DEBUG_OFFSETS: the layout as the corrupted image now says. */
@@ -223,8 +223,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         debug_offsets_mode = env != NULL && env[0] == '1';
     }
     struct world *w = calloc(1, sizeof *w);
-    if (w == NULL)
+    if (w == NULL || (w->stack = py_stack_new(PY_DEFAULT_MAX_DEPTH)) == NULL) {
+        free(w);
         return 0;
+    }
     struct pa_error err;
     int minor = debug_offsets_mode ? 13 + data[0] % 3 : synth_minor_versions[data[0] % SYNTH_VERSION_COUNT];
     if (synth_init(&w->p, minor, &err) != PA_OK)
@@ -241,6 +243,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         py_code_cache_free(codes);
     }
     synth_free(&w->p);
+    free(w->stack);
     free(w);
     return 0;
 }

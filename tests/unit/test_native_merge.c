@@ -23,6 +23,7 @@ struct scenario {
     struct py_code_info codes[MAX];
     struct py_stack *python;
     struct pa_frame out[MAX];
+    struct pa_merge_ident idents[MAX];
     struct pa_merge_result result;
 };
 
@@ -65,7 +66,7 @@ static void python(struct scenario *s, const char *spec)
 static int setup(void **state)
 {
     struct scenario *s = calloc(1, sizeof *s);
-    s->python = calloc(1, sizeof *s->python);
+    s->python = py_stack_new(PY_DEFAULT_MAX_DEPTH);
     *state = s;
     return s && s->python ? 0 : -1;
 }
@@ -85,7 +86,8 @@ static void merge(struct scenario *s, bool native_all, bool truncated)
                                 .native_count = s->native,
                                 .native_truncated = truncated,
                                 .python = s->python,
-                                .native_all = native_all};
+                                .native_all = native_all,
+                                .idents = s->idents};
     pa_merge_stacks(&in, s->out, MAX, &s->result);
 }
 
@@ -408,7 +410,7 @@ static void depth_cap(void **state)
     native(s, "py:_PyEval_EvalFrameDefault");
     python(s, "*f");
     struct pa_merge_input in = {.pcs = s->pcs, .symbols = s->names, .native_count = s->native,
-                                .python = s->python};
+                                .python = s->python, .idents = s->idents};
     pa_merge_stacks(&in, s->out, 1, &s->result);
     assert_int_equal(s->result.depth, 1);
     assert_true(s->result.incomplete);

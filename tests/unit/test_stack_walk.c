@@ -76,7 +76,7 @@ static void for_each_version(scenario_fn *scenario, const char *what)
     for (int i = 0; i < SYNTH_VERSION_COUNT; i++) {
         struct run *r = calloc(1, sizeof *r);
         assert_non_null(r);
-        r->stack = calloc(1, sizeof *r->stack);
+        r->stack = py_stack_new(PY_DEFAULT_MAX_DEPTH);
         assert_non_null(r->stack);
         enum pa_status st = synth_init(&r->p, synth_minor_versions[i], &r->err);
         if (st != PA_OK) {
@@ -527,32 +527,53 @@ static void test_cycles_terminate(void **state)
 static void scenario_depth_cap(struct run *r)
 {
     uint64_t code = make_code(r, &loop_spec);
-    size_t n = PY_MAX_DEPTH + 10;
+    size_t n = PY_DEFAULT_MAX_DEPTH + 10;
     uint64_t previous = 0, exact_leaf = 0;
     for (size_t i = 0; i < n; i++) {
         previous = synth_frame(&r->p, code, loop_spec.instr, previous);
-        if (i == PY_MAX_DEPTH - 1)
+        if (i == PY_DEFAULT_MAX_DEPTH - 1)
             exact_leaf = previous;
     }
     CHECK_STATUS(r, walk(r, previous), PA_OK, "walking a deep chain");
-    CHECK(r, r->stack->incomplete, "a chain of %zu frames is not marked incomplete", n);
-    CHECK(r, r->stack->depth == PY_MAX_DEPTH, "depth %zu, expected %d", r->stack->depth, PY_MAX_DEPTH);
+    CHECK(r, r->stack->incomplete && r->stack->truncated, "a chain of %zu frames: incomplete %d truncated %d", n,
+          r->stack->incomplete, r->stack->truncated);
+    CHECK(r, r->stack->depth == PY_DEFAULT_MAX_DEPTH, "depth %zu, expected %d", r->stack->depth, PY_DEFAULT_MAX_DEPTH);
     CHECK(r, r->stack->frames[0].frame_addr == previous, "the innermost frame is not first");
 
-    CHECK_STATUS(r, walk(r, exact_leaf), PA_OK, "walking exactly PY_MAX_DEPTH frames");
-    CHECK(r, !r->stack->incomplete && r->stack->depth == PY_MAX_DEPTH,
-          "exactly %d frames: depth %zu incomplete %d", PY_MAX_DEPTH, r->stack->depth, r->stack->incomplete);
+    CHECK_STATUS(r, walk(r, exact_leaf), PA_OK, "walking exactly PY_DEFAULT_MAX_DEPTH frames");
+    CHECK(r, !r->stack->incomplete && !r->stack->truncated && r->stack->depth == PY_DEFAULT_MAX_DEPTH,
+          "exactly %d frames: depth %zu incomplete %d", PY_DEFAULT_MAX_DEPTH, r->stack->depth, r->stack->incomplete);
+
+    /* --max-depth: a stack sized at run time keeps that many frames, in either direction. */
+    struct py_stack *saved = r->stack, *small = py_stack_new(7), *large = py_stack_new(n + 1);
+    CHECK(r, small != NULL && large != NULL, "py_stack_new failed");
+    if (small != NULL && large != NULL) {
+        r->stack = small;
+        CHECK_STATUS(r, walk(r, previous), PA_OK, "walking with room for 7 frames");
+        CHECK(r, small->depth == 7 && small->truncated && small->frames[0].frame_addr == previous,
+              "room for 7: depth %zu truncated %d", small->depth, small->truncated);
+        r->stack = large;
+        CHECK_STATUS(r, walk(r, previous), PA_OK, "walking with room for the whole chain");
+        CHECK(r, large->depth == n && !large->incomplete && !large->truncated,
+              "room for %zu: depth %zu incomplete %d truncated %d", n + 1, large->depth, large->incomplete,
+              large->truncated);
+    }
+    r->stack = saved;
+    free(small);
+    free(large);
+    CHECK(r, py_stack_new(0) == NULL && py_stack_new(PY_MAX_DEPTH_LIMIT + 1) == NULL,
+          "py_stack_new accepted a size outside 1..PY_MAX_DEPTH_LIMIT");
     if (r->p.runtime.layout.version_hex < 0x030c0000)
         return;
 
-    /* 3.12+: exactly PY_MAX_DEPTH Python frames with an entry frame outside them are whole. */
+    /* 3.12+: exactly PY_DEFAULT_MAX_DEPTH Python frames with an entry frame outside them are whole. */
     uint64_t entry = synth_cstack_frame(&r->p, code, 0);
     previous = entry;
-    for (size_t i = 0; i < PY_MAX_DEPTH; i++)
+    for (size_t i = 0; i < PY_DEFAULT_MAX_DEPTH; i++)
         previous = synth_frame(&r->p, code, loop_spec.instr, previous);
-    CHECK_STATUS(r, walk(r, previous), PA_OK, "walking PY_MAX_DEPTH frames and an entry frame");
-    CHECK(r, !r->stack->incomplete && r->stack->depth == PY_MAX_DEPTH,
-          "PY_MAX_DEPTH frames + entry frame: depth %zu incomplete %d", r->stack->depth, r->stack->incomplete);
+    CHECK_STATUS(r, walk(r, previous), PA_OK, "walking PY_DEFAULT_MAX_DEPTH frames and an entry frame");
+    CHECK(r, !r->stack->incomplete && r->stack->depth == PY_DEFAULT_MAX_DEPTH,
+          "PY_DEFAULT_MAX_DEPTH frames + entry frame: depth %zu incomplete %d", r->stack->depth, r->stack->incomplete);
 
     /* Frames that are no Python calls do not count towards the depth, but a chain of
      * them is still bounded: 20000 entry frames above one Python frame. */
@@ -561,16 +582,17 @@ static void scenario_depth_cap(struct run *r)
         previous = synth_cstack_frame(&r->p, code, previous);
     uint64_t reads = r->p.reader.reads;
     CHECK_STATUS(r, walk(r, previous), PA_OK, "walking 20000 entry frames");
-    CHECK(r, r->stack->incomplete && r->stack->depth == 0, "20000 entry frames: depth %zu incomplete %d",
-          r->stack->depth, r->stack->incomplete);
-    CHECK(r, r->p.reader.reads - reads <= 4 * PY_MAX_DEPTH + 1, "20000 entry frames took %llu reads",
+    CHECK(r, r->stack->incomplete && !r->stack->truncated && r->stack->depth == 0,
+          "20000 entry frames: depth %zu incomplete %d truncated %d", r->stack->depth, r->stack->incomplete,
+          r->stack->truncated);
+    CHECK(r, r->p.reader.reads - reads <= 4 * PY_DEFAULT_MAX_DEPTH + 1, "20000 entry frames took %llu reads",
           (unsigned long long)(r->p.reader.reads - reads));
 }
 
 static void test_depth_cap(void **state)
 {
     (void)state;
-    for_each_version(scenario_depth_cap, "chain longer than PY_MAX_DEPTH");
+    for_each_version(scenario_depth_cap, "chain longer than PY_DEFAULT_MAX_DEPTH");
 }
 
 /* ---- torn reads ---- */
@@ -630,7 +652,8 @@ static void scenario_torn(struct run *r)
     /* A caller gone (unmapped, beyond what one torn read does): the frames before it. */
     synth_frame_set_previous(&r->p, frames[2], 0xdead00000000ull);
     CHECK_STATUS(r, walk(r, leaf), PA_OK, "walk with an unmapped caller");
-    CHECK(r, r->stack->depth == 3 && r->stack->incomplete, "an unmapped 4th frame: depth %zu incomplete %d",
+    CHECK(r, r->stack->depth == 3 && r->stack->incomplete && !r->stack->truncated,
+          "an unmapped 4th frame: depth %zu incomplete %d",
           r->stack->depth, r->stack->incomplete);
     synth_frame_set_previous(&r->p, frames[2], frames[3]);
 
@@ -1315,13 +1338,14 @@ static void scenario_base_frame_depth_cap(struct run *r)
     }
     uint64_t code = make_code(r, &loop_spec);
     uint64_t previous = 0;
-    for (size_t i = 0; i < PY_MAX_DEPTH + 10; i++)
+    for (size_t i = 0; i < PY_DEFAULT_MAX_DEPTH + 10; i++)
         previous = synth_frame(&r->p, code, loop_spec.instr, previous);
     synth_thread(&r->p, r->p.interps[0], 1818, previous);
     CHECK_STATUS(r, list(r), PA_OK, "py_list_threads");
     CHECK_STATUS(r, walk_thread(r, &r->threads[0]), PA_OK, "walking a chain deeper than the cap");
-    CHECK(r, r->stack->depth == PY_MAX_DEPTH && r->stack->incomplete, "depth %zu incomplete %d, expected %d, 1",
-          r->stack->depth, r->stack->incomplete, PY_MAX_DEPTH);
+    CHECK(r, r->stack->depth == PY_DEFAULT_MAX_DEPTH && r->stack->incomplete && r->stack->truncated,
+          "depth %zu incomplete %d truncated %d, expected %d, 1, 1", r->stack->depth, r->stack->incomplete,
+          r->stack->truncated, PY_DEFAULT_MAX_DEPTH);
     CHECK(r, r->stack->frames[0].frame_addr == previous, "the innermost frame is not first");
 }
 
