@@ -7,6 +7,7 @@ import os
 import pstats
 import random
 import re
+import select
 import signal
 import subprocess
 import tempfile
@@ -185,17 +186,23 @@ class TargetExits(unittest.TestCase):
         with tempfile.TemporaryDirectory() as tmp, \
                 h.start_target(PYTHON, "prod_busy.py", "--exit-after", "1.5") as target:
             out = os.path.join(tmp, "out.prof")
+            target_fd = os.pidfd_open(target.pid)
             proc = start_pyattach(["-p", target.pid, "-d", 60, "-o", out])
-            exited = None
-            while proc.poll() is None:
-                if exited is None and h.proc_state(target.pid) in ("Z", "X"):
-                    exited = time.monotonic()
-                time.sleep(0.005)
-                if time.monotonic() > (exited or time.monotonic()) + 5:
-                    break
-            ended = time.monotonic()
+            pyattach_fd = os.pidfd_open(proc.pid)
+            try:
+                # The exit itself, not a poll of the target's state that a busy
+                # machine can miss: a pidfd is readable once its process has exited
+                # (zombie or not); then pyattach's own exit is awaited the same way.
+                exited_in_time = select.select([target_fd], [], [], 30)[0]
+                exited = time.monotonic()
+                ended_in_time = select.select([pyattach_fd], [], [], 5)[0]
+                ended = time.monotonic()
+            finally:
+                os.close(target_fd)
+                os.close(pyattach_fd)
             result = finish(proc, timeout=5)
-            self.assertIsNotNone(exited, "the target never exited")
+            self.assertTrue(exited_in_time, "the target did not exit within 30 s")
+            self.assertTrue(ended_in_time, "pyattach still ran 5 s after the target's exit")
             self.assertLess(ended - exited, 1.0, "the run must end within 1 s of the target's exit")
             self.assertEqual(result.rc, 0, result.stderr)
             self.assertRegex(result.stderr, r"pyattach: PID %d .*\(exited\)" % target.pid)
