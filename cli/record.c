@@ -225,7 +225,7 @@ static bool rotate(struct recording *r, struct pa_sampler *sampler, double now)
     set_info(r, sampler, end - r->interval_start);
     if (stderr_is_terminal(o))
         fputs("\r\033[K", stderr);
-    r->rotate_status = write_outputs(r, sampler->processes[0]->pid, &r->rotate_err);
+    r->rotate_status = write_outputs(r, sampler->count ? sampler->processes[0]->pid : r->name_pid, &r->rotate_err);
     for (size_t i = 0; i < r->output_count; i++) {
         r->ops->destroy(r->outputs[i].writer);
         pa_output_discard(r->outputs[i].file); /* those not written when a write failed */
@@ -261,7 +261,7 @@ static void sample_until_done(struct recording *r, struct pa_sampler *sampler, c
         pa_sampler_tick(sampler, weight, now);
         if (child > 0 && !*child_exited && waitpid(child, child_status, WNOHANG) == child)
             *child_exited = true;
-        if (pa_sampler_alive(sampler) == 0 || (child > 0 && *child_exited))
+        if ((pa_sampler_alive(sampler) == 0 && pa_sampler_waiting(sampler) == 0) || (child > 0 && *child_exited))
             break;
         if (o->duration > 0 && now >= o->duration)
             break;
@@ -337,6 +337,19 @@ static enum pa_status write_outputs(struct recording *r, pid_t first_pid, struct
     return PA_OK;
 }
 
+/* -o with %p: a wrapper that is not CPython (-s) gets no file of its own. */
+static void drop_output(struct recording *r, pid_t pid)
+{
+    for (size_t i = 0; i < r->output_count; i++) {
+        if (r->outputs[i].pid != pid)
+            continue;
+        r->ops->destroy(r->outputs[i].writer);
+        pa_output_discard(r->outputs[i].file);
+        r->outputs[i] = r->outputs[--r->output_count];
+        return;
+    }
+}
+
 /* Before sampling, the output files of the processes known are created (their
  * temporary files, kept open for the end): an output that cannot be written ends the
  * run before the first sample. A spawned command's PID for %p is known only once it
@@ -395,7 +408,9 @@ int pa_cmd_record(int argc, char **argv)
         status = child < 0 ? err.status : attach_spawned(&sampler, child, &child_status, &child_exited, &err);
     }
     for (size_t i = 0; status == PA_OK && i < o.pid_count; i++)
-        status = pa_sampler_add(&sampler, o.pids[i], &err);
+        status = pa_sampler_add_target(&sampler, o.pids[i], &err);
+    for (size_t i = 0; status == PA_OK && r.per_process && i < sampler.wrapper_count; i++)
+        drop_output(&r, sampler.wrappers[i].pid);
     if (status != PA_OK) {
         if (child > 0 && !child_exited)
             waitpid(child, &child_status, 0);
@@ -419,6 +434,8 @@ int pa_cmd_record(int argc, char **argv)
         return finish(&r, &sampler, r.sink_status, &r.sink_err);
     if (r.rotate_status != PA_OK)
         return finish(&r, &sampler, r.rotate_status, &r.rotate_err);
+    if (pa_sampler_found_none(&sampler, &err))
+        return finish(&r, &sampler, err.status, &err);
     if (!o.quiet)
         print_summary(&sampler, elapsed);
     set_info(&r, &sampler, elapsed - r.interval_start);

@@ -146,9 +146,86 @@ static enum pa_status add_process(struct pa_sampler *s, pid_t pid, bool named_by
     return PA_OK;
 }
 
+/* A Python process among pid's descendants, or 0. */
+static pid_t python_descendant(pid_t pid)
+{
+    pid_t *found = NULL, python = 0;
+    size_t count = 0;
+    if (pa_process_descendants(&pid, 1, &found, &count, NULL) != PA_OK)
+        return 0;
+    for (size_t i = 0; i < count && python == 0; i++) {
+        struct py_process child;
+        if (py_process_attach(found[i], &child, NULL) == PA_OK) {
+            py_process_detach(&child);
+            python = found[i];
+        }
+    }
+    free(found);
+    return python;
+}
+
+static struct pa_rejected *new_rejected(struct pa_sampler *s);
+
+/* -s on a target that is not CPython (`sh -c "python manage.py runserver"`, an
+ * entrypoint script): its descendants are searched as a followed parent's are, and
+ * it is put among the rejected with its executable, so that discovery tries it again
+ * once it has exec'd (worth_trying). */
+static enum pa_status follow_wrapper(struct pa_sampler *s, pid_t pid, struct pa_error *err)
+{
+    struct pa_process proc;
+    if (s->wrapper_count == PA_MAX_PIDS || pa_process_open(pid, &proc, NULL) != PA_OK)
+        return err->status;
+    pa_process_close(&proc);
+    struct pa_rejected *r = new_rejected(s);
+    if (r == NULL)
+        return pa_fail(err, PA_E_NOMEM, "out of memory");
+    size_t len = strlen(proc.exe);
+    *r = (struct pa_rejected){.pid = pid, .start_time = proc.start_time, .attempts = ATTACH_ATTEMPTS};
+    snprintf(r->exe, sizeof r->exe, "%s", proc.exe + (len > 63 ? len - 63 : 0));
+    s->wrappers[s->wrapper_count++] = (struct pa_wrapper){pid, proc.start_time, true};
+    if (!s->options->quiet)
+        fprintf(stderr, "pyattach: PID %d (%s) is not CPython; following its Python descendants (-s)\n", (int)pid,
+                proc.exe);
+    return PA_OK;
+}
+
 enum pa_status pa_sampler_add(struct pa_sampler *s, pid_t pid, struct pa_error *err)
 {
     return add_process(s, pid, true, err);
+}
+
+enum pa_status pa_sampler_add_target(struct pa_sampler *s, pid_t pid, struct pa_error *err)
+{
+    enum pa_status status = add_process(s, pid, true, err);
+    if (status != PA_E_NOT_PYTHON)
+        return status;
+    if (s->options->subprocesses)
+        return follow_wrapper(s, pid, err);
+    pid_t child = python_descendant(pid);
+    if (child > 0) {
+        size_t len = strlen(err->message);
+        snprintf(err->message + len, sizeof err->message - len,
+                 "; its descendant %d is Python: -s (--subprocesses) follows its Python descendants", (int)child);
+    }
+    return status;
+}
+
+size_t pa_sampler_waiting(const struct pa_sampler *s)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < s->wrapper_count; i++)
+        n += s->wrappers[i].alive;
+    return n;
+}
+
+bool pa_sampler_found_none(const struct pa_sampler *s, struct pa_error *err)
+{
+    if (s->count > 0 || s->wrapper_count == 0)
+        return false;
+    pa_fail(err, PA_E_NOT_PYTHON,
+            "no CPython process found under PID %d%s: neither it nor any descendant was CPython while recording",
+            (int)s->wrappers[0].pid, s->wrapper_count > 1 ? " (nor the other -p targets)" : "");
+    return true;
 }
 
 /* The entry of a thread state's TID, made when it is first listed. A process forked
@@ -596,11 +673,22 @@ void pa_sampler_discover(struct pa_sampler *s, double now)
     if (!s->options->subprocesses || now - s->last_discovery < DISCOVERY_INTERVAL)
         return;
     s->last_discovery = now;
-    pid_t roots[PA_MAX_PIDS];
+    pid_t roots[2 * PA_MAX_PIDS];
     size_t root_count = 0;
     for (size_t i = 0; i < s->count && root_count < PA_MAX_PIDS; i++)
         if (s->processes[i]->named_by_user)
             roots[root_count++] = s->processes[i]->pid;
+    for (size_t i = 0; i < s->wrapper_count; i++) {
+        struct pa_wrapper *w = &s->wrappers[i];
+        unsigned long long start_time;
+        if (!w->alive)
+            continue;
+        w->alive = pa_process_start_time(w->pid, &start_time) && start_time == w->start_time;
+        if (w->alive && worth_trying(s, w->pid) && add_process(s, w->pid, true, NULL) == PA_OK)
+            w->alive = false; /* exec'd CPython: a target of its own now, a root above */
+        if (w->alive)
+            roots[root_count++] = w->pid;
+    }
     pid_t *found = NULL;
     size_t count = 0;
     if (pa_process_descendants(roots, root_count, &found, &count, NULL) != PA_OK)

@@ -48,6 +48,15 @@ struct pa_sampler {
     unsigned discovery_rounds;
     struct pa_rejected *rejected; /* descendants that were not CPython when looked at */
     size_t rejected_count, rejected_capacity;
+    /* -s: targets named by the user that are not CPython (a shell, an entrypoint
+     * script): not sampled, but their descendants are searched, and they are tried
+     * again when they exec */
+    struct pa_wrapper {
+        pid_t pid;
+        unsigned long long start_time;
+        bool alive;          /* as of the last discovery round */
+    } wrappers[PA_MAX_PIDS];
+    size_t wrapper_count;
     /* scratch, reused by every tick */
     struct py_thread *threads;
     struct py_stack *stack;
@@ -58,8 +67,19 @@ enum pa_status pa_sampler_init(struct pa_sampler *sampler, const struct pa_optio
                                void *user, struct pa_error *err);
 void pa_sampler_free(struct pa_sampler *sampler);
 
-/* Attaches to pid (a target named on the command line, or a discovered child). */
+/* Attaches to pid (a spawned command, retried by the caller until it is CPython). */
 enum pa_status pa_sampler_add(struct pa_sampler *sampler, pid_t pid, struct pa_error *err);
+
+/* Attaches to a target named with -p. With --subprocesses a pid that is not CPython
+ * is followed as a wrapper (one line says so); without, the error says when -s would
+ * find Python descendants. */
+enum pa_status pa_sampler_add_target(struct pa_sampler *sampler, pid_t pid, struct pa_error *err);
+
+/* Wrappers (see above) still alive and not CPython themselves: the run goes on for them. */
+size_t pa_sampler_waiting(const struct pa_sampler *sampler);
+
+/* Whether a recording found no CPython process at all: err then says so, once. */
+bool pa_sampler_found_none(const struct pa_sampler *sampler, struct pa_error *err);
 
 /* One sample of every thread, each standing for `weight` seconds at time `now`
  * (seconds since the start). Stacks reach the sink once a later check has found

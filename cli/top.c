@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli/commands.h"
@@ -82,7 +83,7 @@ static void tick(struct top *t, double weight)
     totals(&t->sampler, &idle1, &errors, &listings, &gil);
     t->active = t->model.tick_stacks;
     t->idle = (unsigned)(idle1 - idle0);
-    if (pa_sampler_alive(&t->sampler) == 0)
+    if (pa_sampler_alive(&t->sampler) == 0 && pa_sampler_waiting(&t->sampler) == 0)
         t->exited = true;
 }
 
@@ -293,6 +294,24 @@ static enum pa_status run_plain(struct top *t, struct pa_error *err)
     return PA_OK;
 }
 
+/* -s with only wrappers among the targets (not CPython, see cli/sampler.h): the view
+ * starts once a Python descendant is found, or the run ends when none can be. */
+static enum pa_status wait_for_python(struct top *t, struct pa_error *err)
+{
+    double start = pa_monotonic_seconds();
+    while (t->sampler.count == 0) {
+        if (stop_requested || pa_sampler_waiting(&t->sampler) == 0 ||
+            (t->options.duration > 0 && pa_monotonic_seconds() - start >= t->options.duration)) {
+            pa_sampler_found_none(&t->sampler, err);
+            return err->status;
+        }
+        pa_sampler_discover(&t->sampler, pa_monotonic_seconds() - start);
+        struct timespec pause = {0, 50 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+    }
+    return PA_OK;
+}
+
 static int finish(struct top *t, enum pa_status status, const struct pa_error *err)
 {
     top_snapshot_free(&t->snap);
@@ -319,7 +338,9 @@ static int run_top(struct top *t, int argc, char **argv)
         return finish(t, status, &err);
     pa_install_stop_handlers(on_stop_signal);
     for (size_t i = 0; status == PA_OK && i < t->options.pid_count; i++)
-        status = pa_sampler_add(&t->sampler, t->options.pids[i], &err);
+        status = pa_sampler_add_target(&t->sampler, t->options.pids[i], &err);
+    if (status == PA_OK)
+        status = wait_for_python(t, &err);
     if (status != PA_OK)
         return finish(t, status, &err);
 
