@@ -15,8 +15,8 @@
 #include "cli/stop_signals.h"
 #include "cli/options.h"
 #include "cli/output_file.h"
-#include "cli/sample_clock.h"
-#include "cli/sampler.h"
+#include "sampler/sample_clock.h"
+#include "sampler/sampler.h"
 
 #define STATUS_INTERVAL 0.25
 #define SPAWN_ATTACH_TIMEOUT 10.0

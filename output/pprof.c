@@ -87,7 +87,7 @@ static uint32_t string_id(struct pa_pprof *p, const char *text, size_t len)
     return pa_strtab_intern(&p->strings, text, len);
 }
 
-/* "<process 4242: CMD>" (cli/sampler.c) -> pid, process. 1: taken; 0: not such a frame. */
+/* "<process 4242: CMD>" (sampler/sampler.c) -> pid, process. 1: taken; 0: not such a frame. */
 static int process_label(struct pa_pprof *p, const char *s, struct pa_pprof_labels *l)
 {
     size_t n = strlen(s);

@@ -352,7 +352,7 @@ static enum pa_status push_location(struct feed *fd, const struct location *loc,
 }
 
 /* pid/process and tid/thread_name labels become the synthetic roots a recording with
- * -s / --threads has in every other format (cli/sampler.c spells them). */
+ * -s / --threads has in every other format (sampler/sampler.c spells them). */
 static enum pa_status push_roots(struct feed *fd, uint64_t label_bits, const int64_t nums[2], const char *texts[2],
                                  struct pa_error *err)
 {

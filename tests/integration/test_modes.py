@@ -133,7 +133,7 @@ class TestModes(unittest.TestCase):
     def test_roots_are_one_call_each_at_any_rate(self):
         """The synthetic roots are one everlasting call: a root seen anew in every
         sample would make every frame below it a new call too. Above 2 kHz stacks are
-        held for the liveness check (cli/pending_stacks.h) and the root labels are
+        held for the liveness check (sampler/pending_stacks.h) and the root labels are
         copies, so this runs at 100 Hz and 5 kHz, two targets (process roots) and
         --threads."""
         python = dict(INTERPRETERS)["3.12.1"]

@@ -1,4 +1,4 @@
-/* Unit tests for cli/pending_stacks.c: stacks held until their target is confirmed
+/* Unit tests for sampler/pending_stacks.c: stacks held until their target is confirmed
  * come back whole and in order, the thread label is a copy (the sampler's table it
  * comes from moves), and clearing keeps nothing but the memory. */
 #include <setjmp.h>
@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "cli/pending_stacks.h"
+#include "sampler/pending_stacks.h"
 
 static struct pa_stack stack_of(struct pa_frame *frames, size_t depth, int tid, double timestamp)
 {

@@ -1,4 +1,4 @@
-/* Unit tests for cli/sample_clock.c's policy, with made-up times: absolute deadlines
+/* Unit tests for sampler/sample_clock.c's policy, with made-up times: absolute deadlines
  * that never drift, short lags caught up, long stalls dropped with their phase kept,
  * weights that always add up to the time that passed. */
 #include <math.h>
@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "cli/sample_clock.h"
+#include "sampler/sample_clock.h"
 
 static void at_rate(struct pa_sample_clock *c, double rate)
 {

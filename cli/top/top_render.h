@@ -5,8 +5,8 @@
 
 #include <stddef.h>
 
-#include "cli/top_keys.h"
-#include "cli/top_snapshot.h"
+#include "cli/top/top_keys.h"
+#include "cli/top/top_snapshot.h"
 
 enum top_style { TOP_PLAIN, TOP_TITLE, TOP_BAR, TOP_NOTICE };
 

@@ -1,5 +1,5 @@
 /* Absolute-deadline sampling clock. */
-#include "cli/sample_clock.h"
+#include "sampler/sample_clock.h"
 
 #include <errno.h>
 #include <math.h>

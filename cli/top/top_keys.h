@@ -5,7 +5,7 @@
 
 #include <stdbool.h>
 
-#include "cli/top_snapshot.h"
+#include "cli/top/top_snapshot.h"
 
 struct top_view {
     enum top_sort sort;

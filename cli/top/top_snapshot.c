@@ -1,5 +1,5 @@
 /* Copying the model into rows, and choosing which rows to show in which order. */
-#include "cli/top_snapshot.h"
+#include "cli/top/top_snapshot.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /* Feeding top's aggregates and per-thread figures from the sampler's stacks. */
-#include "cli/top_model.h"
+#include "cli/top/top_model.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -2,7 +2,7 @@
  * call curses (not async-signal-safe): it writes the terminal's own "leave the
  * alternate screen" and "show the cursor" strings, saved at start, and puts back
  * the saved termios, then lets the signal do what it would have done. */
-#include "cli/top_term.h"
+#include "cli/top/top_term.h"
 
 #include <curses.h>
 #include <signal.h>
@@ -12,7 +12,7 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "cli/top_render.h"
+#include "cli/top/top_render.h"
 
 static const int crash_signals[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT};
 #define NCRASH (sizeof crash_signals / sizeof crash_signals[0])

@@ -1,5 +1,5 @@
 /* Keys of top: 1-4 / p r a m t s q, and the filter line editor. */
-#include "cli/top_keys.h"
+#include "cli/top/top_keys.h"
 
 #include <curses.h>
 #include <string.h>

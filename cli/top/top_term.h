@@ -5,8 +5,8 @@
 
 #include <stdbool.h>
 
-#include "cli/top_keys.h"
-#include "cli/top_snapshot.h"
+#include "cli/top/top_keys.h"
+#include "cli/top/top_snapshot.h"
 
 /* Starts curses on the terminal of stdin/stdout; false (with nothing changed) if
  * it cannot. Installs the crash-path handlers and an atexit restore. */

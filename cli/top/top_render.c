@@ -1,13 +1,13 @@
 /* The text of top's screen; top_screen.c puts it on the terminal, top.c prints it
  * plain when stdout is not one. */
-#include "cli/top_render.h"
+#include "cli/top/top_render.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/top_names.h"
+#include "cli/top/top_names.h"
 
 #define LINE 2048
 #define HEADER_LINES 4 /* title, figures, view, notice */

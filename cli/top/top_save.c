@@ -1,6 +1,6 @@
 /* Saving top's profile: a writer whose content is an existing profile, so
  * pa_output_write_atomic can write it as it writes record's. */
-#include "cli/top_save.h"
+#include "cli/top/top_save.h"
 
 #include <time.h>
 

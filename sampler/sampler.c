@@ -1,5 +1,5 @@
 /* Sampling every thread of every target once per tick, and following descendants. */
-#include "cli/sampler.h"
+#include "sampler/sampler.h"
 
 #include <stdio.h>
 #include <stdlib.h>

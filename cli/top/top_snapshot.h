@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #include "cli/options.h"
-#include "cli/top_model.h"
+#include "cli/top/top_model.h"
 
 struct top_row {
     char *function, *file;  /* owned copies */

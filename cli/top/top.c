@@ -13,14 +13,14 @@
 #include "cli/commands.h"
 #include "cli/stop_signals.h"
 #include "cli/options.h"
-#include "cli/sample_clock.h"
-#include "cli/sampler.h"
-#include "cli/top_keys.h"
-#include "cli/top_model.h"
-#include "cli/top_render.h"
-#include "cli/top_save.h"
-#include "cli/top_snapshot.h"
-#include "cli/top_term.h"
+#include "sampler/sample_clock.h"
+#include "sampler/sampler.h"
+#include "cli/top/top_keys.h"
+#include "cli/top/top_model.h"
+#include "cli/top/top_render.h"
+#include "cli/top/top_save.h"
+#include "cli/top/top_snapshot.h"
+#include "cli/top/top_term.h"
 
 #define PLAIN_ROWS 40 /* rows of a plain snapshot */
 
@@ -294,7 +294,7 @@ static enum pa_status run_plain(struct top *t, struct pa_error *err)
     return PA_OK;
 }
 
-/* -s with only wrappers among the targets (not CPython, see cli/sampler.h): the view
+/* -s with only wrappers among the targets (not CPython, see sampler/sampler.h): the view
  * starts once a Python descendant is found, or the run ends when none can be. */
 static enum pa_status wait_for_python(struct top *t, struct pa_error *err)
 {

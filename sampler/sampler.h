@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #include "cli/options.h"
-#include "cli/pending_stacks.h"
+#include "sampler/pending_stacks.h"
 #include "output/stack.h"
 #include "python_frames/python_process.h"
 

@@ -1,5 +1,5 @@
 /* Stacks waiting for the check that proves their target was still alive. */
-#include "cli/pending_stacks.h"
+#include "sampler/pending_stacks.h"
 
 #include <stdlib.h>
 #include <string.h>

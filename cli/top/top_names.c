@@ -1,5 +1,5 @@
 /* Shortening function and file names for top's columns. */
-#include "cli/top_names.h"
+#include "cli/top/top_names.h"
 
 #include <ctype.h>
 #include <stdio.h>
