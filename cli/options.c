@@ -37,6 +37,19 @@ static const struct option long_options[] = {
     {NULL, 0, NULL, 0},
 };
 
+void pa_options_sampler_settings(const struct pa_options *o, struct pa_sampler_settings *settings)
+{
+    *settings = (struct pa_sampler_settings){.mode = o->mode,
+                                             .subprocesses = o->subprocesses,
+                                             .process_roots = o->subprocesses || o->pid_count > 1,
+                                             .threads = o->threads,
+                                             .native = o->native,
+                                             .native_all = o->native_all,
+                                             .blocking = o->blocking,
+                                             .quiet = o->quiet,
+                                             .max_depth = o->max_depth};
+}
+
 const char *pa_mode_name(enum pa_mode mode)
 {
     switch (mode) {

@@ -8,15 +8,9 @@
 #include <sys/types.h>
 
 #include "output/writer.h"
+#include "sampler/sampler_settings.h"
 
-#define PA_MAX_PIDS 64
 #define PA_MAX_RATE 100000.0 /* Hz; beyond this the kernel's timer slack dominates */
-
-enum pa_mode {
-    PA_MODE_WALL, /* every thread at every sample, as cProfile measures */
-    PA_MODE_CPU,  /* threads the kernel has on a CPU at the sample */
-    PA_MODE_GIL,  /* the thread holding the GIL */
-};
 
 struct pa_options {
     pid_t pids[PA_MAX_PIDS];
@@ -57,5 +51,8 @@ enum pa_parse_result pa_options_parse(const char *command, int argc, char **argv
 int pa_options_parse_or_report(const char *command, int argc, char **argv, struct pa_options *options);
 
 const char *pa_mode_name(enum pa_mode mode);
+
+/* The sampler's part of the options. */
+void pa_options_sampler_settings(const struct pa_options *options, struct pa_sampler_settings *settings);
 
 #endif

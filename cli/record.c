@@ -293,7 +293,7 @@ static void print_summary(const struct pa_sampler *sampler, double elapsed)
         char truncated[96] = "";
         if (p->truncated > 0)
             snprintf(truncated, sizeof truncated, ", %llu truncated at --max-depth %zu",
-                     (unsigned long long)p->truncated, sampler->options->max_depth);
+                     (unsigned long long)p->truncated, sampler->settings->max_depth);
         fprintf(stderr,
                 "pyattach: PID %d (CPython %s): %llu samples, %llu with Python frames, %llu idle, %llu failed%s, "
                 "in %.2f s%s\n",
@@ -386,9 +386,11 @@ int pa_cmd_record(int argc, char **argv)
 
     struct recording r = {.options = &o, .ops = pa_writer_ops_for(o.format)};
     r.per_process = o.output && pa_output_per_process(o.output) && (o.subprocesses || o.pid_count > 1);
+    struct pa_sampler_settings settings;
+    pa_options_sampler_settings(&o, &settings);
     struct pa_sampler sampler;
     struct pa_error err = {0};
-    enum pa_status status = pa_sampler_init(&sampler, &o, sink, &r, &err);
+    enum pa_status status = pa_sampler_init(&sampler, &settings, sink, &r, &err);
     if (status != PA_OK)
         return finish(&r, &sampler, status, &err);
     pa_install_stop_handlers(on_stop_signal);

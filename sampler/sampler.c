@@ -39,23 +39,23 @@ struct pa_thread_name {
     char label[96];            /* "<thread 4250 \"ThreadPoolExecutor-0_1\">", made on first use */
 };
 
-enum pa_status pa_sampler_init(struct pa_sampler *s, const struct pa_options *options, pa_stack_sink sink,
+enum pa_status pa_sampler_init(struct pa_sampler *s, const struct pa_sampler_settings *settings, pa_stack_sink sink,
                                void *user, struct pa_error *err)
 {
     memset(s, 0, sizeof *s);
-    s->options = options;
+    s->settings = settings;
     s->sink = sink;
     s->user = user;
-    s->process_roots = options->subprocesses || options->pid_count > 1;
+    s->process_roots = settings->process_roots;
     s->last_discovery = -DISCOVERY_INTERVAL;
     s->threads = calloc(PY_MAX_THREADS, sizeof *s->threads);
-    s->stack = py_stack_new(options->max_depth);
-    s->frames = calloc(PA_NATIVE_MERGED_MAX(options->max_depth) + SYNTHETIC_FRAMES, sizeof *s->frames);
+    s->stack = py_stack_new(settings->max_depth);
+    s->frames = calloc(PA_NATIVE_MERGED_MAX(settings->max_depth) + SYNTHETIC_FRAMES, sizeof *s->frames);
     if (s->threads == NULL || s->stack == NULL || s->frames == NULL) {
         pa_sampler_free(s);
         return pa_fail(err, PA_E_NOMEM, "out of memory");
     }
-    if (options->native && !options->blocking && !options->quiet)
+    if (settings->native && !settings->blocking && !settings->quiet)
         fprintf(stderr, "pyattach: --native stops each sampled thread briefly (ptrace) while its C stack and "
                         "Python frames are read; without --native nothing is ever stopped\n");
     return PA_OK;
@@ -85,7 +85,7 @@ static void print_stop_summary(const struct pa_sampled_process *p)
 void pa_sampler_free(struct pa_sampler *s)
 {
     for (size_t i = 0; i < s->count; i++) {
-        if (s->options != NULL && !s->options->quiet) {
+        if (s->settings != NULL && !s->settings->quiet) {
             print_stop_summary(s->processes[i]);
         }
         free_process(s->processes[i]);
@@ -120,14 +120,14 @@ static enum pa_status add_process(struct pa_sampler *s, pid_t pid, bool named_by
     if (p == NULL)
         return pa_fail(err, PA_E_NOMEM, "out of memory");
     enum pa_status status = py_process_attach(pid, &p->python, err);
-    if (status == PA_OK && (s->options->blocking || s->options->native)) {
+    if (status == PA_OK && (s->settings->blocking || s->settings->native)) {
         /* Prove now, not at the first sample, that ptrace is allowed. */
         struct pa_thread_stopper stopper;
         pa_stopper_init(&stopper, pid);
         status = pa_stopper_stop(&stopper, pid, err);
         pa_stopper_release(&stopper);
-        if (status == PA_OK && s->options->native)
-            status = pa_native_session_open(&p->python, s->options->native_all, false, s->options->max_depth,
+        if (status == PA_OK && s->settings->native)
+            status = pa_native_session_open(&p->python, s->settings->native_all, false, s->settings->max_depth,
                                             &p->native, err);
         if (status != PA_OK)
             py_process_detach(&p->python);
@@ -183,7 +183,7 @@ static enum pa_status follow_wrapper(struct pa_sampler *s, pid_t pid, struct pa_
     *r = (struct pa_rejected){.pid = pid, .start_time = proc.start_time, .attempts = ATTACH_ATTEMPTS};
     snprintf(r->exe, sizeof r->exe, "%s", proc.exe + (len > 63 ? len - 63 : 0));
     s->wrappers[s->wrapper_count++] = (struct pa_wrapper){pid, proc.start_time, true};
-    if (!s->options->quiet)
+    if (!s->settings->quiet)
         fprintf(stderr, "pyattach: PID %d (%s) is not CPython; following its Python descendants (-s)\n", (int)pid,
                 proc.exe);
     return PA_OK;
@@ -199,7 +199,7 @@ enum pa_status pa_sampler_add_target(struct pa_sampler *s, pid_t pid, struct pa_
     enum pa_status status = add_process(s, pid, true, err);
     if (status != PA_E_NOT_PYTHON)
         return status;
-    if (s->options->subprocesses)
+    if (s->settings->subprocesses)
         return follow_wrapper(s, pid, err);
     pid_t child = python_descendant(pid);
     if (child > 0) {
@@ -307,13 +307,13 @@ static bool on_cpu(const struct pa_sampler *s, const struct pa_sampled_process *
     }
     /* --blocking -m cpu stops only running threads; stopped by us they show 't'. */
     char state = pa_thread_state(p->pid, t->tid);
-    return state == 'R' || (s->options->blocking && state == 't');
+    return state == 'R' || (s->settings->blocking && state == 't');
 }
 
 static bool wanted(const struct pa_sampler *s, const struct pa_sampled_process *p, const struct py_thread *t,
                    struct pa_thread_name *entry, double *weight)
 {
-    switch (s->options->mode) {
+    switch (s->settings->mode) {
     case PA_MODE_GIL:
         return t->holds_gil;
     case PA_MODE_CPU:
@@ -354,7 +354,7 @@ static void emit_frames(struct pa_sampler *s, struct pa_sampled_process *p, cons
                              .cpython_minor = p->python.runtime.major == 3 ? p->python.runtime.minor : 0,
                              .depth = depth,
                              .frames = s->frames};
-    if (!pa_pending_stacks_add(&p->pending, &stack, s->options->threads ? thread_label(p, t) : NULL)) {
+    if (!pa_pending_stacks_add(&p->pending, &stack, s->settings->threads ? thread_label(p, t) : NULL)) {
         p->pending.errors++;
         p->pending.truncated -= truncated;
     }
@@ -368,7 +368,7 @@ static void deliver(struct pa_sampler *s, struct pa_sampled_process *p)
         struct pa_stack stack = pa_pending_stacks_get(pending, i);
         size_t depth = stack.depth;
         memcpy(s->frames, stack.frames, depth * sizeof *s->frames);
-        if (s->options->threads)
+        if (s->settings->threads)
             append_synthetic(&s->frames[depth++], pa_pending_stacks_label(pending, i));
         if (s->process_roots)
             append_synthetic(&s->frames[depth++], p->root_label);
@@ -428,8 +428,8 @@ static void sample_native(struct pa_sampler *s, struct pa_sampled_process *p, st
 {
     struct pa_merge_result merged;
     struct pa_error err = {0};
-    enum pa_status status = pa_native_sample(p->native, t, !s->options->blocking, s->stack, s->frames,
-                                             PA_NATIVE_MERGED_MAX(s->options->max_depth), &merged, &err);
+    enum pa_status status = pa_native_sample(p->native, t, !s->settings->blocking, s->stack, s->frames,
+                                             PA_NATIVE_MERGED_MAX(s->settings->max_depth), &merged, &err);
     if (status != PA_OK || merged.depth == 0) {
         if (status == PA_OK || status == PA_E_NO_PROCESS)
             p->pending.idle++; /* ended between the listing and the stop */
@@ -552,14 +552,14 @@ static enum pa_status stop_threads(struct pa_thread_stopper *stopper, pid_t pid,
  * reads and resumed before returning, whatever happened. */
 static void sample_process(struct pa_sampler *s, struct pa_sampled_process *p, double weight, double now)
 {
-    if (!s->options->blocking) {
+    if (!s->settings->blocking) {
         read_process(s, p, weight, now);
         return;
     }
     struct pa_thread_stopper stopper;
     struct pa_error err = {0};
     pa_stopper_init(&stopper, p->pid);
-    enum pa_status status = stop_threads(&stopper, p->pid, s->options->mode == PA_MODE_CPU, &err);
+    enum pa_status status = stop_threads(&stopper, p->pid, s->settings->mode == PA_MODE_CPU, &err);
     if (status == PA_OK)
         read_process(s, p, weight, now);
     pa_stopper_release(&stopper);
@@ -625,7 +625,7 @@ static void report_refused(struct pa_sampler *s, pid_t pid, const struct pa_erro
     if (r == NULL)
         return;
     *r = (struct pa_rejected){.pid = pid, .start_time = start_time, .attempts = ATTACH_ATTEMPTS, .refused = true};
-    if (!s->options->quiet)
+    if (!s->settings->quiet)
         fprintf(stderr, "pyattach: skipped a descendant: %s\n", err->message);
 }
 
@@ -670,7 +670,7 @@ static bool worth_trying(struct pa_sampler *s, pid_t pid)
 
 void pa_sampler_discover(struct pa_sampler *s, double now)
 {
-    if (!s->options->subprocesses || now - s->last_discovery < DISCOVERY_INTERVAL)
+    if (!s->settings->subprocesses || now - s->last_discovery < DISCOVERY_INTERVAL)
         return;
     s->last_discovery = now;
     pid_t roots[2 * PA_MAX_PIDS];

@@ -8,8 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cli/options.h"
 #include "sampler/pending_stacks.h"
+#include "sampler/sampler_settings.h"
 #include "output/stack.h"
 #include "python_frames/python_process.h"
 
@@ -38,7 +38,7 @@ struct pa_sampled_process {
 typedef void (*pa_stack_sink)(void *user, struct pa_sampled_process *process, const struct pa_stack *stack);
 
 struct pa_sampler {
-    const struct pa_options *options;
+    const struct pa_sampler_settings *settings;
     struct pa_sampled_process **processes;
     size_t count, capacity;
     pa_stack_sink sink;
@@ -63,8 +63,8 @@ struct pa_sampler {
     struct pa_frame *frames;
 };
 
-enum pa_status pa_sampler_init(struct pa_sampler *sampler, const struct pa_options *options, pa_stack_sink sink,
-                               void *user, struct pa_error *err);
+enum pa_status pa_sampler_init(struct pa_sampler *sampler, const struct pa_sampler_settings *settings,
+                               pa_stack_sink sink, void *user, struct pa_error *err);
 void pa_sampler_free(struct pa_sampler *sampler);
 
 /* Attaches to pid (a spawned command, retried by the caller until it is CPython). */

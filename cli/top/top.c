@@ -34,7 +34,8 @@ static void on_stop_signal(int signo)
 }
 
 struct top {
-    struct pa_options options; /* top's own copy: `m` changes its mode, which the sampler reads every tick */
+    struct pa_options options; /* top's own copy: `m` changes its mode */
+    struct pa_sampler_settings settings; /* the sampler's, which it reads every tick: `m` changes it too */
     bool user_threads;         /* --threads given: keep the <thread> roots in the profile */
     struct pa_sampler sampler;
     struct top_model model;
@@ -169,6 +170,7 @@ static void next_mode(struct top *t)
     t->options.mode = t->options.mode == PA_MODE_WALL ? PA_MODE_CPU
                       : t->options.mode == PA_MODE_CPU ? PA_MODE_GIL
                                                        : PA_MODE_WALL;
+    t->settings.mode = t->options.mode;
     char why[64];
     snprintf(why, sizeof why, "Mode %s: totals reset", pa_mode_name(t->options.mode));
     reset(t, why);
@@ -332,7 +334,8 @@ static int run_top(struct top *t, int argc, char **argv)
     t->user_threads = t->options.threads;
     t->options.threads = true;
     struct pa_error err = {0};
-    enum pa_status status = pa_sampler_init(&t->sampler, &t->options, sink, &t->model, &err);
+    pa_options_sampler_settings(&t->options, &t->settings);
+    enum pa_status status = pa_sampler_init(&t->sampler, &t->settings, sink, &t->model, &err);
     top_model_init(&t->model, !t->user_threads, t->sampler.process_roots);
     if (status != PA_OK)
         return finish(t, status, &err);
