@@ -18,7 +18,6 @@
 #define SYNTHETIC_FRAMES 3       /* <truncated>, <thread ...> and <process ...> roots */
 #define TRUNCATED_ROOT "<truncated>" /* outermost real frame of a stack cut at --max-depth */
 #define ATTACH_ATTEMPTS 4        /* a descendant may not have exec'd Python yet */
-#define CPU_MIN_SHARE 0.1        /* -m cpu: a thread that ran less of the interval is off-CPU */
 #define STOP_ROUNDS 3            /* --blocking: re-list threads until no new one appeared */
 
 struct pa_rejected {
@@ -36,6 +35,7 @@ struct pa_thread_name {
     uint64_t seen;             /* the process's tick that last listed it */
     bool cpu_known;
     unsigned long long cpu_ns; /* its time on a CPU at that tick (schedstat), for -m cpu */
+    double cpu_unspent;        /* -m cpu: seconds it ran, not yet credited to a sample (on_cpu) */
     char label[96];            /* "<thread 4250 \"ThreadPoolExecutor-0_1\">", made on first use */
 };
 
@@ -282,32 +282,49 @@ static const char *thread_label(struct pa_sampled_process *p, const struct py_th
     return entry->label;
 }
 
-/* -m cpu. The run state 'R' also means runnable, waiting for a CPU: on a loaded
- * machine a thread just woken from a lock wait looks busy. The kernel's count of its
- * time on a CPU since the previous sample says how much of the interval it really
- * ran; the sample is weighted by that share. The state is the fallback for a
- * thread's first sample and for kernels without schedstats. */
+/* -m cpu: the stack credited is the one that was on a CPU at the sample.
+ *  - The run state decides whether the stack seen now is running: a thread asleep
+ *    or blocked in a system call ('S', 'D', ...) is never credited, and what it ran
+ *    since the previous sample is dropped: that time belonged to the stack it left.
+ *  - 'R' also means runnable, waiting for a CPU. The kernel's count of its time on a
+ *    CPU (schedstat) says whether it really ran: the time it ran and that no sample
+ *    was credited with yet is its unspent time; an 'R' sample is credited with the
+ *    interval, at most the unspent time, and spends it. A thread that did not run
+ *    (nothing unspent) is not credited. The count moves only when the thread is
+ *    switched or at a scheduler tick (every 1-4 ms), so a thread running throughout
+ *    gets its time in lumps; carrying the unspent part keeps it credited at every
+ *    sample at 1 kHz, and never beyond what it ran.
+ * A thread's first sample, and kernels without schedstats, have the state alone.
+ * The state is one read of .../task/TID/stat per thread and sample. The system call
+ * a blocked thread is in (.../syscall, .../wchan) would decide nothing more here:
+ * blocked is 'S' or 'D' already, and a thread in a system call that computes
+ * (a copy, a checksum) is 'R' and on the CPU. The costs are in bench/README.md. */
 static bool on_cpu(const struct pa_sampler *s, const struct pa_sampled_process *p, const struct py_thread *t,
                    struct pa_thread_name *entry, double *weight)
 {
-    unsigned long long ns;
-    if (entry && pa_thread_cpu_ns(p->pid, t->tid, &ns)) {
-        bool known = entry->cpu_known;
-        double ran = (double)(ns - entry->cpu_ns) / 1e9;
-        entry->cpu_known = true;
-        entry->cpu_ns = ns;
-        if (known && *weight > 0) {
-            double share = ran / *weight;
-            if (share < CPU_MIN_SHARE)
-                return false;
-            if (share < 1.0)
-                *weight *= share;
-            return true;
-        }
-    }
     /* --blocking -m cpu stops only running threads; stopped by us they show 't'. */
     char state = pa_thread_state(p->pid, t->tid);
-    return state == 'R' || (s->settings->blocking && state == 't');
+    bool running = state == 'R' || (s->settings->blocking && state == 't');
+    unsigned long long ns;
+    if (entry == NULL || !pa_thread_cpu_ns(p->pid, t->tid, &ns))
+        return running;
+    bool known = entry->cpu_known;
+    if (known && ns > entry->cpu_ns)
+        entry->cpu_unspent += (double)(ns - entry->cpu_ns) / 1e9;
+    entry->cpu_known = true;
+    entry->cpu_ns = ns;
+    if (!running) {
+        entry->cpu_unspent = 0.0;
+        return false;
+    }
+    if (!known || *weight <= 0)
+        return true;
+    if (entry->cpu_unspent <= 0.0)
+        return false;
+    if (entry->cpu_unspent < *weight)
+        *weight = entry->cpu_unspent;
+    entry->cpu_unspent -= *weight;
+    return true;
 }
 
 static bool wanted(const struct pa_sampler *s, const struct pa_sampled_process *p, const struct py_thread *t,
