@@ -1,6 +1,7 @@
 /* Function and caller-edge tables of a profile, each with its hash index. */
 #include "output/profile.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -122,4 +123,44 @@ size_t pa_profile_bytes(const struct pa_profile *profile)
            (size_t)profile->edges_capacity * sizeof *profile->edges +
            (profile->func_index.capacity + profile->edge_index.capacity) *
                sizeof(struct pa_index_slot);
+}
+
+enum pa_status pa_profile_load_file(const char *path, pa_profile_loader load, struct pa_profile *p,
+                                    struct pa_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return pa_fail(err, PA_E_USAGE, "cannot open %s: %s", path, strerror(errno));
+    unsigned char *data = NULL;
+    size_t len = 0, capacity = 0;
+    enum pa_status st = PA_OK;
+    for (;;) {
+        if (len == capacity) {
+            capacity = capacity ? capacity * 2 : 65536;
+            unsigned char *grown = realloc(data, capacity);
+            if (grown == NULL) {
+                st = pa_fail(err, PA_E_NOMEM, "out of memory reading %s", path);
+                break;
+            }
+            data = grown;
+        }
+        size_t n = fread(data + len, 1, capacity - len, f);
+        len += n;
+        if (n == 0) {
+            if (ferror(f))
+                st = pa_fail(err, PA_E_USAGE, "cannot read %s: %s", path, strerror(errno));
+            break;
+        }
+    }
+    fclose(f);
+    if (st == PA_OK) {
+        st = load(data, len, p, err);
+        if (st == PA_E_CORRUPT && err != NULL) {
+            char why[sizeof err->message];
+            snprintf(why, sizeof why, "%s", err->message);
+            pa_fail(err, PA_E_CORRUPT, "%s: %s", path, why);
+        }
+    }
+    free(data);
+    return st;
 }

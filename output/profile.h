@@ -4,8 +4,10 @@
 #define PYATTACH_PROFILE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
+#include "attach/error.h"
 #include "output/index_table.h"
 #include "output/strtab.h"
 
@@ -59,5 +61,12 @@ size_t pa_profile_std_string(const struct pa_profile *profile, uint32_t func, ch
 
 /* Bytes the profile holds, for the memory budget. */
 size_t pa_profile_bytes(const struct pa_profile *profile);
+
+/* Reads the whole file at path and hands its bytes to load (pa_pstats_load, pa_pprof_load);
+ * a PA_E_CORRUPT message gets the path in front. */
+typedef enum pa_status (*pa_profile_loader)(const unsigned char *data, size_t len, struct pa_profile *profile,
+                                            struct pa_error *err);
+enum pa_status pa_profile_load_file(const char *path, pa_profile_loader load, struct pa_profile *profile,
+                                    struct pa_error *err);
 
 #endif

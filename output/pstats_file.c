@@ -193,39 +193,5 @@ enum pa_status pa_pstats_load(const unsigned char *data, size_t len, struct pa_p
 
 enum pa_status pa_pstats_load_file(const char *path, struct pa_profile *p, struct pa_error *err)
 {
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return pa_fail(err, PA_E_USAGE, "cannot open %s: %s", path, strerror(errno));
-    unsigned char *data = NULL;
-    size_t len = 0, capacity = 0;
-    enum pa_status st = PA_OK;
-    for (;;) {
-        if (len == capacity) {
-            capacity = capacity ? capacity * 2 : 65536;
-            unsigned char *grown = realloc(data, capacity);
-            if (grown == NULL) {
-                st = pa_fail(err, PA_E_NOMEM, "out of memory reading %s", path);
-                break;
-            }
-            data = grown;
-        }
-        size_t n = fread(data + len, 1, capacity - len, f);
-        len += n;
-        if (n == 0) {
-            if (ferror(f))
-                st = pa_fail(err, PA_E_USAGE, "cannot read %s: %s", path, strerror(errno));
-            break;
-        }
-    }
-    fclose(f);
-    if (st == PA_OK) {
-        st = pa_pstats_load(data, len, p, err);
-        if (st == PA_E_CORRUPT && err != NULL) {
-            char why[sizeof err->message];
-            snprintf(why, sizeof why, "%s", err->message);
-            pa_fail(err, PA_E_CORRUPT, "%s: %s", path, why);
-        }
-    }
-    free(data);
-    return st;
+    return pa_profile_load_file(path, pa_pstats_load, p, err);
 }
