@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "attach/array.h"
 #include "cli/commands.h"
 #include "cli/stop_signals.h"
 #include "cli/options.h"
@@ -68,15 +69,9 @@ static struct pa_writer *writer_for(struct recording *r, pid_t pid, struct pa_er
     for (size_t i = 0; i < r->output_count; i++)
         if (r->outputs[i].pid == key)
             return r->outputs[i].writer;
-    if (r->output_count == r->output_capacity) {
-        size_t n = r->output_capacity ? r->output_capacity * 2 : 4;
-        struct process_output *bigger = realloc(r->outputs, n * sizeof *bigger);
-        if (bigger == NULL) {
-            pa_fail(err, PA_E_NOMEM, "out of memory");
-            return NULL;
-        }
-        r->outputs = bigger;
-        r->output_capacity = n;
+    if (!pa_array_reserve((void **)&r->outputs, &r->output_capacity, r->output_count + 1, sizeof *r->outputs)) {
+        pa_fail(err, PA_E_NOMEM, "out of memory");
+        return NULL;
     }
     struct pa_output_file *file = NULL;
     const char *template_path = r->options->output;

@@ -8,6 +8,7 @@
 #include <strings.h>
 #include <zlib.h>
 
+#include "attach/array.h"
 #include "output/pprof.h"
 #include "output/profile_aggregate.h"
 
@@ -59,19 +60,6 @@ static enum pa_status corrupt(struct pa_error *err, const char *why)
 static enum pa_status nomem(struct pa_error *err)
 {
     return pa_fail(err, PA_E_NOMEM, "out of memory reading the pprof profile");
-}
-
-static bool grow(void **items, size_t *capacity, size_t count, size_t size)
-{
-    if (count < *capacity)
-        return true;
-    size_t n = *capacity ? *capacity * 2 : 64;
-    void *bigger = realloc(*items, n * size);
-    if (bigger == NULL)
-        return false;
-    *items = bigger;
-    *capacity = n;
-    return true;
 }
 
 static void decoded_free(struct decoded *d)
@@ -134,7 +122,7 @@ static enum pa_status gunzip(const unsigned char *data, size_t len, unsigned cha
 
 static enum pa_status decode_function(struct decoded *d, const struct pa_pb_field *f, struct pa_error *err)
 {
-    if (!grow((void **)&d->functions, &d->functions_capacity, d->nfunctions, sizeof *d->functions))
+    if (!pa_array_reserve((void **)&d->functions, &d->functions_capacity, d->nfunctions + 1, sizeof *d->functions))
         return nomem(err);
     struct function fn = {0};
     struct pa_pb_reader r = pa_pb_reader_of(f->data, f->len);
@@ -162,7 +150,7 @@ static enum pa_status decode_function(struct decoded *d, const struct pa_pb_fiel
 
 static enum pa_status decode_location(struct decoded *d, const struct pa_pb_field *f, struct pa_error *err)
 {
-    if (!grow((void **)&d->locations, &d->locations_capacity, d->nlocations, sizeof *d->locations))
+    if (!pa_array_reserve((void **)&d->locations, &d->locations_capacity, d->nlocations + 1, sizeof *d->locations))
         return nomem(err);
     struct location loc = {0, f->data, f->len};
     struct pa_pb_reader r = pa_pb_reader_of(f->data, f->len);
@@ -189,7 +177,7 @@ static enum pa_status decode_profile(const uint8_t *data, size_t len, struct dec
             continue;
         if (f.wire != PA_PB_LEN)
             return corrupt(err, "a string table entry is not a string");
-        if (!grow((void **)&d->raw_strings, &d->raw_capacity, d->nstrings, sizeof *d->raw_strings))
+        if (!pa_array_reserve((void **)&d->raw_strings, &d->raw_capacity, d->nstrings + 1, sizeof *d->raw_strings))
             return nomem(err);
         d->raw_strings[d->nstrings++] = (struct slice){f.data, f.len};
         text_bytes += f.len + 1;
@@ -235,7 +223,7 @@ static enum pa_status decode_profile(const uint8_t *data, size_t len, struct dec
             break;
         }
         case 2:
-            if (!grow((void **)&d->samples, &d->samples_capacity, d->nsamples, sizeof *d->samples))
+            if (!pa_array_reserve((void **)&d->samples, &d->samples_capacity, d->nsamples + 1, sizeof *d->samples))
                 return nomem(err);
             d->samples[d->nsamples++] = (struct slice){f.data, f.len};
             break;
@@ -307,7 +295,7 @@ struct feed {
 
 static bool push_frame(struct feed *fd, const char *file, const char *name, int64_t first_line, int64_t line)
 {
-    if (!grow((void **)&fd->frames, &fd->frames_capacity, fd->nframes, sizeof *fd->frames))
+    if (!pa_array_reserve((void **)&fd->frames, &fd->frames_capacity, fd->nframes + 1, sizeof *fd->frames))
         return false;
     fd->frames[fd->nframes++] = (struct pa_frame){
         .filename = file[0] ? file : "~", .function = name,

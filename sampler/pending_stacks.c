@@ -4,25 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-static bool reserve(void **array, size_t *capacity, size_t needed, size_t item)
-{
-    if (needed <= *capacity)
-        return true;
-    size_t n = *capacity ? *capacity : 16;
-    while (n < needed)
-        n *= 2;
-    void *bigger = realloc(*array, n * item);
-    if (bigger == NULL)
-        return false;
-    *array = bigger;
-    *capacity = n;
-    return true;
-}
+#include "attach/array.h"
 
 bool pa_pending_stacks_add(struct pa_pending_stacks *p, const struct pa_stack *stack, const char *thread_label)
 {
-    if (!reserve((void **)&p->stacks, &p->capacity, p->count + 1, sizeof *p->stacks) ||
-        !reserve((void **)&p->frames, &p->frame_capacity, p->frame_count + stack->depth, sizeof *p->frames))
+    if (!pa_array_reserve((void **)&p->stacks, &p->capacity, p->count + 1, sizeof *p->stacks) ||
+        !pa_array_reserve((void **)&p->frames, &p->frame_capacity, p->frame_count + stack->depth, sizeof *p->frames))
         return false;
     struct pa_pending_stack *entry = &p->stacks[p->count++];
     entry->stack = *stack;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attach/array.h"
 #include "attach/thread_stop.h"
 #include "output/index_table.h"
 #include "python_frames/thread_names.h"
@@ -46,7 +47,6 @@ enum pa_status pa_sampler_init(struct pa_sampler *s, const struct pa_sampler_set
     s->settings = settings;
     s->sink = sink;
     s->user = user;
-    s->process_roots = settings->process_roots;
     s->last_discovery = -DISCOVERY_INTERVAL;
     s->threads = calloc(PY_MAX_THREADS, sizeof *s->threads);
     s->stack = py_stack_new(settings->max_depth);
@@ -81,13 +81,11 @@ static void print_stop_summary(const struct pa_sampled_process *p)
             n->stopped_max * 1e6);
 }
 
-/* Stacks cut at --max-depth: said once per target, with the way to keep them whole. */
 void pa_sampler_free(struct pa_sampler *s)
 {
     for (size_t i = 0; i < s->count; i++) {
-        if (s->settings != NULL && !s->settings->quiet) {
+        if (s->settings != NULL && !s->settings->quiet)
             print_stop_summary(s->processes[i]);
-        }
         free_process(s->processes[i]);
     }
     free(s->processes);
@@ -108,14 +106,8 @@ static bool is_followed(const struct pa_sampler *s, pid_t pid)
 
 static enum pa_status add_process(struct pa_sampler *s, pid_t pid, bool named_by_user, struct pa_error *err)
 {
-    if (s->count == s->capacity) {
-        size_t n = s->capacity ? s->capacity * 2 : 8;
-        struct pa_sampled_process **bigger = realloc(s->processes, n * sizeof *bigger);
-        if (bigger == NULL)
-            return pa_fail(err, PA_E_NOMEM, "out of memory");
-        s->processes = bigger;
-        s->capacity = n;
-    }
+    if (!pa_array_reserve((void **)&s->processes, &s->capacity, s->count + 1, sizeof *s->processes))
+        return pa_fail(err, PA_E_NOMEM, "out of memory");
     struct pa_sampled_process *p = calloc(1, sizeof *p);
     if (p == NULL)
         return pa_fail(err, PA_E_NOMEM, "out of memory");
@@ -166,6 +158,13 @@ static pid_t python_descendant(pid_t pid)
 
 static struct pa_rejected *new_rejected(struct pa_sampler *s);
 
+/* The tail of exe that fits a rejected entry: enough to tell an exec from no exec. */
+static void remember_exe(struct pa_rejected *r, const char *exe)
+{
+    size_t len = strlen(exe), room = sizeof r->exe - 1;
+    snprintf(r->exe, sizeof r->exe, "%s", exe + (len > room ? len - room : 0));
+}
+
 /* -s on a target that is not CPython (`sh -c "python manage.py runserver"`, an
  * entrypoint script): its descendants are searched as a followed parent's are, and
  * it is put among the rejected with its executable, so that discovery tries it again
@@ -179,9 +178,8 @@ static enum pa_status follow_wrapper(struct pa_sampler *s, pid_t pid, struct pa_
     struct pa_rejected *r = new_rejected(s);
     if (r == NULL)
         return pa_fail(err, PA_E_NOMEM, "out of memory");
-    size_t len = strlen(proc.exe);
     *r = (struct pa_rejected){.pid = pid, .start_time = proc.start_time, .attempts = ATTACH_ATTEMPTS};
-    snprintf(r->exe, sizeof r->exe, "%s", proc.exe + (len > 63 ? len - 63 : 0));
+    remember_exe(r, proc.exe);
     s->wrappers[s->wrapper_count++] = (struct pa_wrapper){pid, proc.start_time, true};
     if (!s->settings->quiet)
         fprintf(stderr, "pyattach: PID %d (%s) is not CPython; following its Python descendants (-s)\n", (int)pid,
@@ -238,14 +236,8 @@ static struct pa_thread_name *thread_entry(struct pa_sampled_process *p, pid_t t
     for (size_t i = 0; i < p->name_count; i++)
         if (p->names[i].tid == tid)
             return &p->names[i];
-    if (p->name_count == p->name_capacity) {
-        size_t n = p->name_capacity ? p->name_capacity * 2 : 16;
-        struct pa_thread_name *bigger = realloc(p->names, n * sizeof *bigger);
-        if (bigger == NULL)
-            return NULL;
-        p->names = bigger;
-        p->name_capacity = n;
-    }
+    if (!pa_array_reserve((void **)&p->names, &p->name_capacity, p->name_count + 1, sizeof *p->names))
+        return NULL;
     struct pa_thread_name *entry = &p->names[p->name_count++];
     memset(entry, 0, sizeof *entry);
     entry->tid = tid;
@@ -387,7 +379,7 @@ static void deliver(struct pa_sampler *s, struct pa_sampled_process *p)
         memcpy(s->frames, stack.frames, depth * sizeof *s->frames);
         if (s->settings->threads)
             append_synthetic(&s->frames[depth++], pa_pending_stacks_label(pending, i));
-        if (s->process_roots)
+        if (s->settings->process_roots)
             append_synthetic(&s->frames[depth++], p->root_label);
         stack.depth = depth;
         stack.frames = s->frames;
@@ -617,14 +609,8 @@ size_t pa_sampler_alive(const struct pa_sampler *s)
 
 static struct pa_rejected *new_rejected(struct pa_sampler *s)
 {
-    if (s->rejected_count == s->rejected_capacity) {
-        size_t n = s->rejected_capacity ? s->rejected_capacity * 2 : 16;
-        struct pa_rejected *bigger = realloc(s->rejected, n * sizeof *bigger);
-        if (bigger == NULL)
-            return NULL;
-        s->rejected = bigger;
-        s->rejected_capacity = n;
-    }
+    if (!pa_array_reserve((void **)&s->rejected, &s->rejected_capacity, s->rejected_count + 1, sizeof *s->rejected))
+        return NULL;
     return &s->rejected[s->rejected_count++];
 }
 
@@ -661,14 +647,14 @@ static bool worth_trying(struct pa_sampler *s, pid_t pid)
     if (status != PA_OK)
         return false;
     pa_process_close(&proc); /* only its start time and executable are needed */
-    size_t len = strlen(proc.exe);
-    const char *exe_tail = proc.exe + (len > 63 ? len - 63 : 0);
+    struct pa_rejected seen;
+    remember_exe(&seen, proc.exe);
     for (size_t i = 0; i < s->rejected_count; i++) {
         struct pa_rejected *r = &s->rejected[i];
         if (r->pid != pid || r->start_time != proc.start_time)
             continue;
-        if (strcmp(r->exe, exe_tail) != 0) { /* exec'd since: a new program, seen once */
-            snprintf(r->exe, sizeof r->exe, "%s", exe_tail);
+        if (strcmp(r->exe, seen.exe) != 0) { /* exec'd since: a new program, seen once */
+            remember_exe(r, proc.exe);
             r->attempts = 0;
             return false;
         }
@@ -681,7 +667,7 @@ static bool worth_trying(struct pa_sampler *s, pid_t pid)
     if (r == NULL)
         return false;
     *r = (struct pa_rejected){.pid = pid, .start_time = proc.start_time, .attempts = at_start ? 1 : 0};
-    snprintf(r->exe, sizeof r->exe, "%s", exe_tail);
+    remember_exe(r, proc.exe);
     return at_start;
 }
 

@@ -43,7 +43,6 @@ struct pa_sampler {
     size_t count, capacity;
     pa_stack_sink sink;
     void *user;
-    bool process_roots;     /* a synthetic root per process (several targets or -s) */
     double last_discovery;
     unsigned discovery_rounds;
     struct pa_rejected *rejected; /* descendants that were not CPython when looked at */

@@ -336,7 +336,7 @@ static int run_top(struct top *t, int argc, char **argv)
     struct pa_error err = {0};
     pa_options_sampler_settings(&t->options, &t->settings);
     enum pa_status status = pa_sampler_init(&t->sampler, &t->settings, sink, &t->model, &err);
-    top_model_init(&t->model, !t->user_threads, t->sampler.process_roots);
+    top_model_init(&t->model, !t->user_threads, t->settings.process_roots);
     if (status != PA_OK)
         return finish(t, status, &err);
     pa_install_stop_handlers(on_stop_signal);

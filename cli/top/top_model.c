@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attach/array.h"
+
 void top_model_init(struct top_model *m, bool strip_thread_root, bool process_roots)
 {
     memset(m, 0, sizeof *m);
@@ -48,14 +50,8 @@ static struct top_thread *thread_of(struct top_model *m, int pid, int tid)
     for (size_t i = 0; i < m->nthreads; i++)
         if (m->threads[i].pid == pid && m->threads[i].tid == tid)
             return &m->threads[i];
-    if (m->nthreads == m->threads_capacity) {
-        size_t n = m->threads_capacity ? m->threads_capacity * 2 : 8;
-        struct top_thread *bigger = realloc(m->threads, n * sizeof *bigger);
-        if (bigger == NULL)
-            return NULL;
-        m->threads = bigger;
-        m->threads_capacity = n;
-    }
+    if (!pa_array_reserve((void **)&m->threads, &m->threads_capacity, m->nthreads + 1, sizeof *m->threads))
+        return NULL;
     struct top_thread *t = &m->threads[m->nthreads++];
     memset(t, 0, sizeof *t);
     t->pid = pid;
@@ -96,13 +92,8 @@ static const struct pa_stack *without_thread_root(struct top_model *m, const str
 {
     if (!m->strip_thread_root || root == SIZE_MAX)
         return stack;
-    if (stack->depth > m->scratch_capacity) {
-        struct pa_frame *bigger = realloc(m->scratch, stack->depth * sizeof *bigger);
-        if (bigger == NULL)
-            return NULL;
-        m->scratch = bigger;
-        m->scratch_capacity = stack->depth;
-    }
+    if (!pa_array_reserve((void **)&m->scratch, &m->scratch_capacity, stack->depth, sizeof *m->scratch))
+        return NULL;
     memcpy(m->scratch, stack->frames, root * sizeof *m->scratch);
     memcpy(m->scratch + root, stack->frames + root + 1, (stack->depth - root - 1) * sizeof *m->scratch);
     *out = *stack;
