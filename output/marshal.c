@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "output/utf8.h"
+#include "python_frames/version.h"
 
 #define FLAG_REF 0x80
 #define SINK_BUFFER 65536
@@ -18,7 +19,9 @@ void pa_marshal_init(struct pa_marshal *m)
 
 void pa_marshal_imitate(struct pa_marshal *m, int cpython_minor)
 {
-    m->small_int_max = cpython_minor >= 15 ? 1024 : 256;
+    int max = py_version_small_int_max(cpython_minor);
+    int room = (int)(sizeof m->small_int_refs / sizeof m->small_int_refs[0]) - 6; /* -5..room */
+    m->small_int_max = max < room ? max : room;
 }
 
 void pa_marshal_init_file(struct pa_marshal *m, FILE *sink)

@@ -26,13 +26,13 @@ struct pa_marshal {
     uint32_t *string_refs;  /* per string id: reference index + 1, 0 = not written yet */
     size_t nstring_refs;
     int small_int_max;      /* the largest int of the small-int cache being imitated */
-    uint32_t small_int_refs[5 + 1025]; /* value + 5: reference index + 1 */
+    uint32_t small_int_refs[5 + 1025]; /* value + 5: reference index + 1; 1024 = 3.15's cache */
 };
 
 void pa_marshal_init(struct pa_marshal *m);
 /* Writes as CPython 3.cpython_minor's marshal does (0: unknown, as 3.4 - 3.14). Only the
- * small-int cache differs: -5..256 until 3.14, -5..1024 from 3.15 (_PY_NSMALLPOSINTS),
- * and cached ints are shared, so flagged and referenced. */
+ * small-int cache differs between versions (py_version_small_int_max); cached ints are
+ * shared, so flagged and referenced. */
 void pa_marshal_imitate(struct pa_marshal *m, int cpython_minor);
 /* Encodes straight to a file, through a 64 KiB buffer; call pa_marshal_flush() at the end. */
 void pa_marshal_init_file(struct pa_marshal *m, FILE *sink);

@@ -5,6 +5,12 @@
 #include <stdio.h>
 #include <string.h>
 
+int py_version_small_int_max(int minor)
+{
+    /* _PY_NSMALLPOSINTS: 257 (-5..256) since 3.0, 1025 (-5..1024) from 3.15. */
+    return minor >= 15 ? 1024 : 256;
+}
+
 bool py_version_from_hex(uint32_t hex, struct py_version *out)
 {
     out->major = (int)((hex >> 24) & 0xff);

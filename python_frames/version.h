@@ -12,6 +12,10 @@ struct py_version {
     int major, minor, micro; /* micro -1 if unknown */
 };
 
+/* The largest int of CPython 3.minor's small-int cache (0: unknown, as up to 3.14):
+ * such ints are shared objects, which marshal writes as references. */
+int py_version_small_int_max(int minor);
+
 /* From a PY_VERSION_HEX value (Py_Version, _Py_DebugOffsets.version). */
 bool py_version_from_hex(uint32_t hex, struct py_version *out);
 
