@@ -426,6 +426,12 @@ enum pa_status py_layout_from_debug_offsets(const uint8_t *buf, size_t len,
     /* 3.14 made f_executable and the fast locals _PyStackRefs (pycore_stackref.h). */
     l.ref_model = t->minor >= 14 ? PY_REFS_TAGGED : PY_REFS_POINTERS;
     l.runtime_state.gilstate_tstate_current = PY_NO_FIELD; /* 3.12 moved the GIL holder */
+    l.runtime_state.ceval_gil = PY_NO_FIELD;               /* ... and the GIL itself, to the interpreter */
+    /* sizeof(struct _gil_runtime_state) is not described by _Py_DebugOffsets. It is 208
+     * bytes in the GIL builds of 3.12 - 3.15 (pycore_gil.h: interval, last_holder, locked,
+     * switch_number, then two pthread conds and two mutexes): checked against 3.13's DWARF
+     * and 3.14's and 3.15's headers by the tests. Only wall mode's <wait GIL> uses it. */
+    l.gil_runtime_state.size = 208;
     l.thread_state.cframe = PY_NO_FIELD;                   /* 3.13 dropped _PyCFrame */
     l.cframe.current_frame = PY_NO_FIELD;
     l.interpreter_frame.is_entry = PY_NO_FIELD; /* 3.12+ marks entries with a shim frame instead */

@@ -79,6 +79,8 @@ struct py_layout {
         int32_t size;                    /* bytes to read from its start to reach every field below */
         int32_t interpreters_head;       /* interpreters.head */
         int32_t gilstate_tstate_current; /* gilstate.tstate_current (3.7 - 3.11) */
+        int32_t ceval_gil;               /* ceval.gil, the struct _gil_runtime_state itself (3.7 - 3.11):
+                                          * only its address is used (wall mode's <wait GIL>) */
     } runtime_state;
 
     struct {               /* PyInterpreterState */
@@ -107,9 +109,11 @@ struct py_layout {
         int32_t current_frame;
     } cframe;
 
-    struct {               /* struct _gil_runtime_state (>= 3.12) */
-        int32_t locked;
-        int32_t last_holder;
+    struct {               /* struct _gil_runtime_state */
+        int32_t locked;      /* >= 3.12 */
+        int32_t last_holder; /* >= 3.12 */
+        int32_t size;        /* >= 3.7: its cond, mutex, switch_cond and switch_mutex, the futexes a
+                              * thread waiting for the GIL sleeps on, all lie inside it */
     } gil_runtime_state;
 
     struct {               /* PyFrameObject (<= 3.10) or _PyInterpreterFrame (>= 3.11) */

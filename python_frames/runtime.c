@@ -13,6 +13,7 @@
 /* Symbols that mark the file holding the interpreter's state. */
 struct runtime_symbols {
     uint64_t runtime, interp_head, tstate_current, py_version, code_type, none;
+    uint64_t gil_statics[PY_GIL_STATICS];
     bool has_runtime, has_interp_head, has_tstate_current, has_py_version, has_code_type, has_none;
 };
 
@@ -25,6 +26,10 @@ static bool find_runtime_symbols(const struct pa_elf_image *image, struct runtim
      * _PyThreadState_Current is exported. */
     syms->has_interp_head = pa_elf_symbol(image, "interp_head", &syms->interp_head, NULL);
     syms->has_tstate_current = pa_elf_symbol(image, "_PyThreadState_Current", &syms->tstate_current, NULL);
+    static const char *const gil_names[PY_GIL_STATICS] = {"gil_mutex", "gil_cond", "switch_mutex", "switch_cond"};
+    for (size_t i = 0; i < PY_GIL_STATICS && syms->has_interp_head; i++)
+        if (!pa_elf_symbol(image, gil_names[i], &syms->gil_statics[i], NULL))
+            syms->gil_statics[i] = 0;
     syms->has_py_version = pa_elf_symbol(image, "Py_Version", &syms->py_version, NULL);
     syms->has_code_type = pa_elf_symbol(image, "PyCode_Type", &syms->code_type, NULL);
     syms->has_none = pa_elf_symbol(image, "_Py_NoneStruct", &syms->none, NULL);
@@ -168,6 +173,9 @@ enum pa_status py_runtime_locate(struct pa_target *target, struct py_runtime *rt
         rt->interp_head_addr = syms.interp_head + image.load_bias;
     if (syms.has_tstate_current)
         rt->tstate_current_addr = syms.tstate_current + image.load_bias;
+    for (size_t i = 0; i < PY_GIL_STATICS; i++)
+        if (syms.gil_statics[i] != 0)
+            rt->gil_statics[i] = syms.gil_statics[i] + image.load_bias;
     if (syms.has_code_type)
         rt->code_type_addr = syms.code_type + image.load_bias;
     if (syms.has_none)

@@ -11,6 +11,11 @@
 #include "attach/target.h"
 #include "python_frames/layout.h"
 
+/* 3.6 keeps its GIL in four statics, each a pthread mutex (40 bytes) or condition
+ * variable (48) on x86-64 glibc. */
+#define PY_GIL_STATICS 4
+#define PY_GIL_STATIC_SIZE 48u
+
 struct py_runtime {
     struct py_layout layout;      /* a copy of the built-in table, or filled from _Py_DebugOffsets */
     int major, minor, micro;      /* micro is -1 when no rung told it */
@@ -19,6 +24,8 @@ struct py_runtime {
     uint64_t runtime_addr;        /* &_PyRuntime (3.7+) */
     uint64_t interp_head_addr;    /* &interp_head (3.6) */
     uint64_t tstate_current_addr; /* &_PyThreadState_Current (3.6) */
+    uint64_t gil_statics[PY_GIL_STATICS]; /* 3.6: &gil_mutex, &gil_cond, &switch_mutex, &switch_cond
+                                           * (ceval_gil.h's statics, .symtab only); 0 if unknown */
     uint64_t code_type_addr;      /* &PyCode_Type, to check that a frame's code is a code object; 0 if unknown */
     uint64_t none_addr;           /* &_Py_NoneStruct: an entry frame's f_executable (3.14+); 0 if unknown */
     int32_t pthread_tid_offset;   /* glibc's TID in struct pthread, for versions without native_thread_id */

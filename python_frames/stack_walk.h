@@ -27,6 +27,7 @@ struct py_thread {
     pid_t tid;             /* kernel TID; 0 if it could not be read */
     uint64_t pthread_id;
     bool holds_gil;
+    uint64_t gil_addr;     /* its interpreter's struct _gil_runtime_state (3.7+); 0 if unknown */
     uint64_t frame_addr;   /* innermost frame; 0 when the thread runs no Python code */
     uint64_t base_frame_addr; /* 3.15+: the sentinel frame a complete walk ends at; 0 if none */
 };
@@ -65,6 +66,10 @@ struct py_walker {
 /* Every thread state of every interpreter, at most max of them. */
 enum pa_status py_list_threads(const struct py_walker *walker, struct py_thread *threads, size_t max,
                                size_t *count, struct pa_error *err);
+
+/* Whether the futex at addr belongs to the GIL of the thread's interpreter (its mutex
+ * or one of its condition variables): a thread asleep on it waits for the GIL. */
+bool py_thread_futex_is_gil(const struct py_walker *walker, const struct py_thread *thread, uint64_t addr);
 
 /* Re-reads the thread's innermost frame into thread->frame_addr (for a thread that
  * was just stopped, so its Python and native stacks agree). */

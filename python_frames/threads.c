@@ -21,8 +21,31 @@ static enum pa_status first_interpreter(const struct py_walker *w, uint64_t *int
                        interp, err);
 }
 
+/* Where the interpreter's struct _gil_runtime_state lies, or 0 if unknown: embedded in
+ * _PyRuntime in 3.7 - 3.11, pointed to by interp->ceval.gil from 3.12. 3.6 keeps its
+ * GIL in separate statics (py_runtime.gil_statics). */
+static uint64_t gil_state(const struct py_walker *w, uint64_t interp)
+{
+    const struct py_runtime *rt = w->runtime;
+    const struct py_layout *l = &rt->layout;
+    uint64_t gil = 0;
+    switch (l->gil_model) {
+    case PY_GIL_TSTATE_CURRENT_SYMBOL:
+        break;
+    case PY_GIL_RUNTIME_TSTATE_CURRENT:
+        if (l->runtime_state.ceval_gil >= 0)
+            gil = rt->runtime_addr + (uint64_t)l->runtime_state.ceval_gil;
+        break;
+    case PY_GIL_INTERP_GIL_HOLDER:
+        if (pa_read_u64(w->reader, interp + (uint64_t)l->interpreter_state.ceval_gil, &gil, NULL) != PA_OK)
+            gil = 0;
+        break;
+    }
+    return gil;
+}
+
 /* The thread state holding the GIL in this interpreter, or 0 if none. */
-static uint64_t gil_holder(const struct py_walker *w, uint64_t interp)
+static uint64_t gil_holder(const struct py_walker *w, uint64_t gil)
 {
     const struct py_runtime *rt = w->runtime;
     const struct py_layout *l = &rt->layout;
@@ -38,10 +61,8 @@ static uint64_t gil_holder(const struct py_walker *w, uint64_t interp)
     case PY_GIL_INTERP_GIL_HOLDER: {
         /* 3.12+: last_holder keeps its value after the GIL is dropped, so only a
          * locked GIL names a holder. */
-        uint64_t gil = 0;
         int32_t locked = 0;
-        if (pa_read_u64(w->reader, interp + (uint64_t)l->interpreter_state.ceval_gil, &gil, NULL) != PA_OK ||
-            gil == 0 ||
+        if (gil == 0 ||
             pa_read(w->reader, gil + (uint64_t)l->gil_runtime_state.locked, &locked, sizeof locked, NULL) != PA_OK ||
             !locked ||
             pa_read_u64(w->reader, gil + (uint64_t)l->gil_runtime_state.last_holder, &holder, NULL) != PA_OK)
@@ -50,6 +71,18 @@ static uint64_t gil_holder(const struct py_walker *w, uint64_t interp)
     }
     }
     return holder;
+}
+
+bool py_thread_futex_is_gil(const struct py_walker *w, const struct py_thread *t, uint64_t addr)
+{
+    const struct py_runtime *rt = w->runtime;
+    int32_t size = rt->layout.gil_runtime_state.size;
+    if (t->gil_addr != 0 && size > 0)
+        return addr >= t->gil_addr && addr - t->gil_addr < (uint64_t)size;
+    for (size_t i = 0; i < PY_GIL_STATICS; i++)
+        if (rt->gil_statics[i] != 0 && addr >= rt->gil_statics[i] && addr - rt->gil_statics[i] < PY_GIL_STATIC_SIZE)
+            return true;
+    return false;
 }
 
 static uint64_t current_frame(const struct py_walker *w, const uint8_t *tstate)
@@ -84,7 +117,8 @@ static enum pa_status add_threads_of(const struct py_walker *w, uint64_t interp,
     uint64_t tstate_addr = 0;
     enum pa_status status =
         pa_read_u64(w->reader, interp + (uint64_t)l->interpreter_state.threads_head, &tstate_addr, err);
-    uint64_t holder = gil_holder(w, interp);
+    uint64_t gil = gil_state(w, interp);
+    uint64_t holder = gil_holder(w, gil);
     size_t size = py_layout_thread_state_read_size(l);
     size_t first = *count;
     while (status == PA_OK && tstate_addr != 0) {
@@ -105,6 +139,7 @@ static enum pa_status add_threads_of(const struct py_walker *w, uint64_t interp,
         t->pthread_id = field_u64(tstate, l->thread_state.thread_id);
         t->tid = thread_tid(w, tstate, t->pthread_id);
         t->holds_gil = holder != 0 && holder == tstate_addr;
+        t->gil_addr = gil;
         t->frame_addr = current_frame(w, tstate);
         t->base_frame_addr = field_u64(tstate, l->thread_state.base_frame);
         tstate_addr = field_u64(tstate, l->thread_state.next);

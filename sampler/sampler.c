@@ -9,6 +9,7 @@
 #include "attach/thread_stop.h"
 #include "output/index_table.h"
 #include "python_frames/thread_names.h"
+#include "sampler/wait_leaf.h"
 #include "unwind/native_sample.h"
 
 /* Seconds of stacks held until the target is seen alive: every tick is checked at
@@ -16,7 +17,7 @@
  * tick even when a tick comes a hair early). */
 #define CONFIRM_INTERVAL 0.5e-3
 #define DISCOVERY_INTERVAL 0.5
-#define SYNTHETIC_FRAMES 3       /* <truncated>, <thread ...> and <process ...> roots */
+#define SYNTHETIC_FRAMES 4       /* a <wait ...> leaf; <truncated>, <thread ...> and <process ...> roots */
 #define TRUNCATED_ROOT "<truncated>" /* outermost real frame of a stack cut at --max-depth */
 #define ATTACH_ATTEMPTS 4        /* a descendant may not have exec'd Python yet */
 #define STOP_ROUNDS 3            /* --blocking: re-list threads until no new one appeared */
@@ -37,6 +38,8 @@ struct pa_thread_name {
     bool cpu_known;
     unsigned long long cpu_ns; /* its time on a CPU at that tick (schedstat), for -m cpu */
     double cpu_unspent;        /* -m cpu: seconds it ran, not yet credited to a sample (on_cpu) */
+    const char *wait;          /* wall mode: the wait leaf of its last sample, NULL if it ran */
+    uint64_t wait_episode;     /* counts its waits: a new one begins after it ran or waited in another call */
     char label[96];            /* "<thread 4250 \"ThreadPoolExecutor-0_1\">", made on first use */
 };
 
@@ -344,13 +347,29 @@ static void append_synthetic(struct pa_frame *frame, const char *label)
     frame->call_id = pa_hash_bytes(label, strlen(label));
 }
 
+/* Wall mode: the thread's wait leaf goes innermost, below its Python (or C) leaf. One
+ * wait is one call for ncalls: the same id while the thread stays in the same system
+ * call under the same caller, a new one once it ran in between. */
+static size_t add_wait_leaf(struct pa_frame *frames, size_t depth, const char *wait,
+                            const struct pa_thread_name *entry)
+{
+    memmove(frames + 1, frames, depth * sizeof *frames);
+    append_synthetic(&frames[0], wait);
+    uint64_t key[2] = {depth > 0 ? frames[1].call_id : 0, entry ? entry->wait_episode : 0};
+    frames[0].call_id ^= pa_hash_bytes(key, sizeof key);
+    return depth + 1;
+}
+
 /* Keeps s->frames[0, depth) until the target is known to have been alive after the read.
  * A stack cut at --max-depth gets its <truncated> root here (outermost of its own
  * frames; the <thread>/<process> roots go further out when delivered). It stays
  * incomplete for the aggregation: its depths from the real root are unknown. */
 static void emit_frames(struct pa_sampler *s, struct pa_sampled_process *p, const struct py_thread *t,
-                        size_t depth, bool incomplete, bool truncated, double weight, double now)
+                        const struct pa_thread_name *entry, size_t depth, bool incomplete, bool truncated,
+                        double weight, double now)
 {
+    if (entry != NULL && entry->wait != NULL)
+        depth = add_wait_leaf(s->frames, depth, entry->wait, entry);
     if (truncated) {
         append_synthetic(&s->frames[depth++], TRUNCATED_ROOT);
         p->pending.truncated++;
@@ -415,8 +434,8 @@ static void confirm(struct pa_sampler *s, struct pa_sampled_process *p, double n
         lose_target(p);
 }
 
-static void emit(struct pa_sampler *s, struct pa_sampled_process *p, const struct py_thread *t, double weight,
-                 double now)
+static void emit(struct pa_sampler *s, struct pa_sampled_process *p, const struct py_thread *t,
+                 const struct pa_thread_name *entry, double weight, double now)
 {
     const struct py_stack *stack = s->stack;
     size_t depth = 0;
@@ -428,12 +447,12 @@ static void emit(struct pa_sampler *s, struct pa_sampled_process *p, const struc
                                                .line = f->line,
                                                .call_id = f->call_id};
     }
-    emit_frames(s, p, t, depth, stack->incomplete, stack->truncated, weight, now);
+    emit_frames(s, p, t, entry, depth, stack->incomplete, stack->truncated, weight, now);
 }
 
 /* --native: the thread's Python and C frames merged (unwind/merge.c). */
-static void sample_native(struct pa_sampler *s, struct pa_sampled_process *p, struct py_thread *t, double weight,
-                          double now)
+static void sample_native(struct pa_sampler *s, struct pa_sampled_process *p, struct py_thread *t,
+                          const struct pa_thread_name *entry, double weight, double now)
 {
     struct pa_merge_result merged;
     struct pa_error err = {0};
@@ -453,7 +472,14 @@ static void sample_native(struct pa_sampler *s, struct pa_sampled_process *p, st
         p->pending.errors++;
         return;
     }
-    emit_frames(s, p, t, merged.depth, merged.incomplete, s->stack->truncated, weight, now);
+    emit_frames(s, p, t, entry, merged.depth, merged.incomplete, s->stack->truncated, weight, now);
+}
+
+static void note_wait(struct pa_thread_name *entry, const char *wait)
+{
+    if (wait == NULL || wait != entry->wait)
+        entry->wait_episode++;
+    entry->wait = wait;
 }
 
 static void read_process(struct pa_sampler *s, struct pa_sampled_process *p, double weight, double now)
@@ -496,8 +522,10 @@ static void read_process(struct pa_sampler *s, struct pa_sampled_process *p, dou
             p->pending.idle++;
             continue;
         }
+        if (entry != NULL && s->settings->mode == PA_MODE_WALL)
+            note_wait(entry, pa_wait_leaf(&p->python.walker, p->pid, t, s->settings->blocking));
         if (p->native != NULL) {
-            sample_native(s, p, t, thread_weight, now);
+            sample_native(s, p, t, entry, thread_weight, now);
             continue;
         }
         status = py_walk_thread(&p->python.walker, t, s->stack, &err);
@@ -517,7 +545,7 @@ static void read_process(struct pa_sampler *s, struct pa_sampled_process *p, dou
             p->pending.errors++;
             continue;
         }
-        emit(s, p, t, thread_weight, now);
+        emit(s, p, t, entry, thread_weight, now);
     }
     forget_gone_threads(p);
 }

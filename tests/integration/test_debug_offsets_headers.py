@@ -43,6 +43,7 @@ RULES = [
     ("thread_state.base_frame", 15, 15, "offset", "PyThreadState", "base_frame"),
     ("gil_runtime_state.locked", 13, 15, "offset", "struct _gil_runtime_state", "locked"),
     ("gil_runtime_state.last_holder", 13, 15, "offset", "struct _gil_runtime_state", "last_holder"),
+    ("gil_runtime_state.size", 13, 15, "sizeof", "struct _gil_runtime_state", None),
     ("interpreter_frame.size", 13, 15, "offset", "_PyInterpreterFrame", "localsplus"),
     ("interpreter_frame.previous", 13, 15, "offset", "_PyInterpreterFrame", "previous"),
     ("interpreter_frame.executable", 13, 15, "offset", "_PyInterpreterFrame", "f_executable"),

@@ -6,12 +6,13 @@
 #define PL(f) {#f, offsetof(struct py_layout, f)}
 const struct layout_field layout_fields[] = {
     PL(runtime_state.size), PL(runtime_state.interpreters_head), PL(runtime_state.gilstate_tstate_current),
+    PL(runtime_state.ceval_gil),
     PL(interpreter_state.size), PL(interpreter_state.next), PL(interpreter_state.threads_head),
     PL(interpreter_state.ceval_gil), PL(interpreter_state.code_object_generation),
     PL(thread_state.size), PL(thread_state.next), PL(thread_state.interp), PL(thread_state.current_frame),
     PL(thread_state.cframe), PL(thread_state.thread_id), PL(thread_state.native_thread_id),
     PL(thread_state.base_frame),
-    PL(cframe.current_frame), PL(gil_runtime_state.locked), PL(gil_runtime_state.last_holder),
+    PL(cframe.current_frame), PL(gil_runtime_state.locked), PL(gil_runtime_state.last_holder), PL(gil_runtime_state.size),
     PL(interpreter_frame.size), PL(interpreter_frame.previous), PL(interpreter_frame.executable),
     PL(interpreter_frame.instr), PL(interpreter_frame.owner), PL(interpreter_frame.localsplus),
     PL(interpreter_frame.is_entry),
