@@ -429,9 +429,24 @@ class TestRunserver(ServerTestBase):
             self.assertEqual(len(child), 1, "runserver's reloader should have one child")
             wall, stacks, cpu, stderr, cpu_used = self.record_wall_and_cpu(server)
             self.check_views(server, wall, stacks, cpu, child, cpu_used)
+            self.check_waits_are_rows(wall)
             summary = summary_lines(stderr)
             self.assertIn(server.pid, summary)
             self.assertIn(child[0], summary)
+
+    def check_waits_are_rows(self, wall):
+        """Wall mode shows waiting as waiting: the autoreloader's tick sleeps and the
+        server's selector polls nearly all the time, in their own wait rows; their own
+        time (tottime) is only their work, as in cProfile."""
+        for function in ("StatReloader.tick", "_PollLikeSelector.select"):
+            key = key_of(wall, function)
+            self.assertIsNotNone(key, "%s missing from the wall profile" % function)
+            tottime, cumulative = wall[key][2], wall[key][3]
+            self.assertGreater(cumulative, 1.0, "%s: %.2f s in all" % (function, cumulative))
+            self.assertLess(tottime, 0.1 * cumulative, "%s: %.2f s of own time of %.2f s" % (
+                function, tottime, cumulative))
+            waits = [k for k in wall if k[0] == "~" and k[2].startswith("<wait ") and key in wall[k][4]]
+            self.assertTrue(waits, "%s calls no <wait ...> row" % function)
 
     def test_restart_after_a_code_change_is_followed(self):
         """A code change makes the reloader start a new child: the old one drops out
