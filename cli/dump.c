@@ -1,5 +1,7 @@
-/* `pyattach dump -p PID [--json] [--native] [--max-depth N]`: every thread's Python stack,
- * once; with --native its C frames merged in (unwind/merge.c), as "symbol (shared object:0)". */
+/* `pyattach dump -p PID [--json] [--native] [--locals] [--max-depth N]`: every thread's Python
+ * stack, once; with --native its C frames merged in (unwind/merge.c), as "symbol (shared
+ * object:0)"; with --locals each Python frame's bound local variables (frame_locals.c),
+ * their values as object_repr.c shows them. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -9,9 +11,26 @@
 #include "cli/commands.h"
 #include "cli/options.h"
 #include "output/json.h"
+#include "python_frames/frame_locals.h"
+#include "python_frames/object_repr.h"
 #include "python_frames/python_process.h"
 #include "python_frames/thread_names.h"
 #include "unwind/native_sample.h"
+
+/* One bound local of a frame, as shown. */
+struct shown_local {
+    char name[PY_LOCAL_NAME_MAX];
+    enum py_local_kind kind;
+    char value[PY_REPR_MAX];
+};
+
+/* A frame's locals, read right after its thread's walk. */
+struct shown_locals {
+    bool failed;  /* the names or slots could not be read */
+    bool cut;     /* more than PY_LOCALS_MAX fast locals */
+    size_t count;
+    struct shown_local *items;
+};
 
 struct dumped_thread {
     struct py_thread thread;
@@ -26,7 +45,59 @@ struct dumped_thread {
     size_t more_frames;   /* truncated: Python frames beyond --max-depth (at least; see count_beyond) */
     bool more_at_least;   /* ... and there were more than that even at PY_MAX_DEPTH_LIMIT */
     size_t max_depth;     /* --max-depth */
+    struct shown_locals *locals; /* --locals: one per frame of stack */
 };
+
+static const char *const kind_names[] = {[PY_LOCAL_PLAIN] = "local", [PY_LOCAL_CELL] = "cell",
+                                         [PY_LOCAL_FREE] = "free"};
+
+/* Reads and renders the locals of every frame of t's stack. Unbound locals are left
+ * out, as locals() leaves them out. */
+static enum pa_status read_locals(const struct py_process *p, struct dumped_thread *t, struct py_locals *scratch)
+{
+    t->locals = calloc(t->stack->depth ? t->stack->depth : 1, sizeof *t->locals);
+    if (t->locals == NULL)
+        return PA_E_NOMEM;
+    for (size_t d = 0; d < t->stack->depth; d++) {
+        const struct py_frame *f = &t->stack->frames[d];
+        struct shown_locals *shown = &t->locals[d];
+        if (py_frame_locals(&p->walker, f->frame_addr, f->code->addr, scratch, NULL) != PA_OK) {
+            shown->failed = true;
+            continue;
+        }
+        shown->cut = scratch->cut;
+        shown->items = calloc(scratch->count ? scratch->count : 1, sizeof *shown->items);
+        if (shown->items == NULL)
+            return PA_E_NOMEM;
+        for (size_t i = 0; i < scratch->count; i++) {
+            const struct py_local *local = &scratch->items[i];
+            if (local->readable && local->value == 0)
+                continue;
+            struct shown_local *out = &shown->items[shown->count++];
+            snprintf(out->name, sizeof out->name, "%s", local->name);
+            out->kind = local->kind;
+            if (!local->readable)
+                snprintf(out->value, sizeof out->value, "<unreadable cell at 0x%llx>",
+                         (unsigned long long)local->slot);
+            else
+                py_object_repr(p->walker.reader, &p->runtime.layout, local->value, out->value);
+        }
+    }
+    return PA_OK;
+}
+
+static void print_locals_text(const struct shown_locals *shown)
+{
+    if (shown->failed) {
+        printf("        (locals unreadable)\n");
+        return;
+    }
+    for (size_t i = 0; i < shown->count; i++)
+        printf("        %s%s = %s\n", shown->items[i].name,
+               shown->items[i].kind == PY_LOCAL_FREE ? " (free)" : "", shown->items[i].value);
+    if (shown->cut)
+        printf("        ... (more than %d locals)\n", PY_LOCALS_MAX);
+}
 
 /* Merged frames: a native frame is keyed (shared object, line 0, symbol) with
  * first_line 0; a Python frame's first_line is its code's co_firstlineno >= 1. */
@@ -80,6 +151,28 @@ static void print_json_string(const char *s)
     pa_json_string(stdout, s, strlen(s));
 }
 
+/* "locals": [{"name": ..., "kind": "local" | "cell" | "free", "value": ...}], or null
+ * when they could not be read; "locals_cut" when there were more than PY_LOCALS_MAX. */
+static void print_locals_json(const struct shown_locals *shown)
+{
+    printf(", \"locals\": ");
+    if (shown->failed) {
+        printf("null");
+        return;
+    }
+    printf("[");
+    for (size_t i = 0; i < shown->count; i++) {
+        printf("%s{\"name\": ", i ? ", " : "");
+        print_json_string(shown->items[i].name);
+        printf(", \"kind\": \"%s\", \"value\": ", kind_names[shown->items[i].kind]);
+        print_json_string(shown->items[i].value);
+        printf("}");
+    }
+    printf("]");
+    if (shown->cut)
+        printf(", \"locals_cut\": true");
+}
+
 static void print_text(const struct py_process *p, const struct dumped_thread *threads, size_t count)
 {
     char version[32];
@@ -104,6 +197,8 @@ static void print_text(const struct py_process *p, const struct dumped_thread *t
         for (size_t d = 0; d < t->stack->depth; d++) {
             const struct py_frame *f = &t->stack->frames[d];
             printf("    %s (%s:%d)\n", f->code->qualname, f->code->filename, f->line);
+            if (t->locals != NULL)
+                print_locals_text(&t->locals[d]);
         }
         print_cut_text(t, t->stack->incomplete);
     }
@@ -147,7 +242,10 @@ static void print_json(const struct py_process *p, const struct dumped_thread *t
             print_json_string(f->code->qualname);
             printf(", \"file\": ");
             print_json_string(f->code->filename);
-            printf(", \"line\": %d, \"first_line\": %d}", f->line, f->code->first_line);
+            printf(", \"line\": %d, \"first_line\": %d", f->line, f->code->first_line);
+            if (t->locals != NULL)
+                print_locals_json(&t->locals[d]);
+            printf("}");
         }
         printf("]}");
     }
@@ -181,11 +279,12 @@ int pa_cmd_dump(int argc, char **argv)
         {"native", no_argument, NULL, 'n'},
         {"native-all", no_argument, NULL, 'a'},
         {"max-depth", required_argument, NULL, 'm'},
+        {"locals", no_argument, NULL, 'l'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     long pid = 0;
-    bool json = false, native = false, native_all = false;
+    bool json = false, native = false, native_all = false, locals = false;
     size_t max_depth = PY_DEFAULT_MAX_DEPTH;
     int opt;
     opterr = 0;
@@ -206,6 +305,9 @@ int pa_cmd_dump(int argc, char **argv)
         case 'a':
             native = native_all = true;
             break;
+        case 'l':
+            locals = true;
+            break;
         case 'm': {
             char message[256];
             if (!pa_options_parse_max_depth("dump", optarg, &max_depth, message, sizeof message))
@@ -213,8 +315,10 @@ int pa_cmd_dump(int argc, char **argv)
             break;
         }
         case 'h':
-            printf("usage: pyattach dump -p PID [--json] [--native | --native-all] [--max-depth N]\n"
+            printf("usage: pyattach dump -p PID [--json] [--native | --native-all] [--locals] [--max-depth N]\n"
+                   "      --locals       each Python frame's local variables (values cut at %d characters)\n"
                    "      --max-depth N  Python frames shown per stack (default %d)\n",
+                   PY_REPR_CHARS,
                    PY_DEFAULT_MAX_DEPTH);
             return 0;
         case ':':
@@ -225,6 +329,8 @@ int pa_cmd_dump(int argc, char **argv)
     }
     if (pid == 0 || optind != argc)
         return usage_error("dump: usage: pyattach dump -p PID [--json]");
+    if (locals && native)
+        return usage_error("dump: --locals shows Python frames only: use it without --native");
 
     struct pa_error err = {0};
     struct py_process p;
@@ -240,8 +346,12 @@ int pa_cmd_dump(int argc, char **argv)
         return pa_status_exit_code(status);
     }
     struct py_thread *list = calloc(PY_MAX_THREADS, sizeof *list);
+    struct py_locals *locals_scratch = locals ? malloc(sizeof *locals_scratch) : NULL;
+    if (locals && locals_scratch == NULL)
+        status = pa_fail(&err, PA_E_NOMEM, "out of memory");
     size_t count = 0;
-    status = list ? py_list_threads(&p.walker, list, PY_MAX_THREADS, &count, &err)
+    if (status == PA_OK)
+        status = list ? py_list_threads(&p.walker, list, PY_MAX_THREADS, &count, &err)
                   : pa_fail(&err, PA_E_NOMEM, "out of memory");
     struct dumped_thread *threads = calloc(count ? count : 1, sizeof *threads);
     for (size_t i = 0; status == PA_OK && threads && i < count; i++) {
@@ -271,6 +381,10 @@ int pa_cmd_dump(int argc, char **argv)
             t->merged_depth = merged.depth;
             t->merged_incomplete = merged.incomplete;
         }
+        if (t->status == PA_OK && locals_scratch != NULL && read_locals(&p, t, locals_scratch) != PA_OK) {
+            status = pa_fail(&err, PA_E_NOMEM, "out of memory");
+            break;
+        }
         if (t->status == PA_OK && t->stack->truncated)
             count_beyond(&p.walker, t);
     }
@@ -292,10 +406,14 @@ int pa_cmd_dump(int argc, char **argv)
     if (status != PA_OK)
         pa_print_error(err.message);
     for (size_t i = 0; threads && i < count; i++) {
+        for (size_t d = 0; threads[i].locals && d < threads[i].stack->depth; d++)
+            free(threads[i].locals[d].items);
+        free(threads[i].locals);
         free(threads[i].stack);
         free(threads[i].merged);
     }
     pa_native_session_close(session);
+    free(locals_scratch);
     free(threads);
     free(list);
     py_process_detach(&p);

@@ -237,6 +237,18 @@ static const struct field_spec name_fields[] = {
     {"long_object.ob_digit", NULL, 4, PL(long_object.ob_digit), false},
 };
 
+/* The fields only dump --locals needs (object_repr.c, frame_locals.c). One that the
+ * image lacks or puts outside its struct is PY_NO_FIELD: such values show as
+ * unreadable, and nothing else is lost. PySetObject.used is first described in 3.14;
+ * 3.13's is at 24, as in every version before. */
+static const struct field_spec value_fields[] = {
+    {"type_object.tp_name", NULL, 8, PL(type_object.tp_name), false},
+    {"tuple_object.ob_item", NULL, 0, PL(tuple_object.ob_item), false},
+    {"float_object.ob_fval", NULL, 8, PL(float_object.ob_fval), false},
+    {"set_object.used", NULL, 8, PL(set_object.used), true},
+    {"code_object.localspluskinds", NULL, 8, PL(code_object.localspluskinds), false},
+};
+
 /* The value bounding f: the size of its section, or its own bound. */
 static uint64_t bound_of(const uint8_t *buf, const struct py_debug_offsets_layout *t, const struct field_spec *f)
 {
@@ -325,6 +337,19 @@ static void read_name_fields(const uint8_t *buf, const struct py_debug_offsets_l
     }
     if (ok && get(buf, t, "type_object.size") <= (uint64_t)l->type_object.tp_dictoffset + 8)
         l->interpreter_state.modules = PY_NO_FIELD;
+}
+
+static void read_value_fields(const uint8_t *buf, const struct py_debug_offsets_layout *t, struct py_layout *l)
+{
+    for (size_t i = 0; i < COUNT(value_fields); i++)
+        store(l, value_fields[i].dst, PY_NO_FIELD);
+    l->set_object.used = 24;
+    for (size_t i = 0; i < COUNT(value_fields); i++) {
+        const struct field_spec *f = &value_fields[i];
+        if (position(t, f->name) == NOT_IN_LAYOUT)
+            continue;
+        store(l, f->dst, name_field_ok(buf, t, f) ? (int32_t)get(buf, t, f->name) : PY_NO_FIELD);
+    }
 }
 
 /* Copies every field into *l after checking it lies inside its section. */
@@ -436,10 +461,12 @@ enum pa_status py_layout_from_debug_offsets(const uint8_t *buf, size_t len,
     l.cframe.current_frame = PY_NO_FIELD;
     l.interpreter_frame.is_entry = PY_NO_FIELD; /* 3.12+ marks entries with a shim frame instead */
     l.code_object.nlocals = PY_NO_FIELD; /* only co_localsplusnames is described: its size counts them */
+    l.code_object.varnames = l.code_object.cellvars = l.code_object.freevars = PY_NO_FIELD; /* <= 3.10 */
     if ((st = check_sections(buf, t, err)) != PA_OK || (st = read_fields(buf, t, &l, err)) != PA_OK ||
         (st = rebase_gil(buf, t, &l, err)) != PA_OK)
         return st;
     read_name_fields(buf, t, &l);
+    read_value_fields(buf, t, &l);
     if ((st = derive_sizes(buf, t, &l, err)) != PA_OK)
         return st;
     /* Offsets inside their sections can still lie beyond what the walker reads. */

@@ -136,6 +136,13 @@ struct py_layout {
         int32_t code_adaptive;/* co_code_adaptive (>= 3.11): bytecode inline in the code object */
         int32_t nlocals;      /* co_nlocals (<= 3.10), co_nlocalsplus (3.11, 3.12): an int */
         int32_t localsplusnames; /* co_localsplusnames (>= 3.11), a tuple: its size when nlocals is absent */
+        /* The names of the fast locals (python_frames/frame_locals.c): <= 3.10 three
+         * tuples, in f_localsplus order (co_nlocals locals, then cells, then free
+         * variables); >= 3.11 co_localsplusnames with a kind byte each (a bytes object). */
+        int32_t varnames;        /* co_varnames (<= 3.10) */
+        int32_t cellvars;        /* co_cellvars (<= 3.10) */
+        int32_t freevars;        /* co_freevars (<= 3.10) */
+        int32_t localspluskinds; /* co_localspluskinds (>= 3.11) */
     } code_object;
 
     struct {               /* PyObject / PyVarObject */
@@ -150,12 +157,26 @@ struct py_layout {
         int32_t compact_size; /* sizeof(PyCompactUnicodeObject): other compact data follows it */
     } unicode_object;
 
+    /* Read only to show local values (dump --locals): 3.13+ from _Py_DebugOffsets. */
+    struct {               /* PyTupleObject (3.14 put ob_hash before ob_item) */
+        int32_t ob_item;
+    } tuple_object;
+
+    struct {               /* PyFloatObject */
+        int32_t ob_fval;
+    } float_object;
+
+    struct {               /* PySetObject */
+        int32_t used;
+    } set_object;
+
     struct {               /* PyBytesObject */
         int32_t ob_sval;
     } bytes_object;
 
     /* The rest is only read to name threads (thread_names.c, remote_dict.c). */
     struct {               /* PyTypeObject, and PyHeapTypeObject for ht_cached_keys */
+        int32_t tp_name;        /* a const char * (dump --locals: type names) */
         int32_t tp_basicsize;
         int32_t tp_flags;
         int32_t tp_dictoffset;
@@ -202,6 +223,12 @@ struct py_layout {
         int32_t ob_digit;  /* ob_digit (<= 3.11), long_value.ob_digit (>= 3.12) */
     } long_object;
 };
+
+/* Fields that have not moved from 3.6 to 3.15 (x86_64 GIL builds): read only to show a
+ * local's value (python_frames/object_repr.c, frame_locals.c). No _Py_DebugOffsets
+ * describes them. */
+#define PY_DICT_MA_USED 16   /* PyDictObject.ma_used */
+#define PY_CELL_OB_REF 16    /* PyCellObject.ob_ref */
 
 /* The most the walker reads of one struct at a time; a layout whose fields lie
  * further in is refused by py_layout_check (remote data never widens a read). */

@@ -58,6 +58,8 @@ enum pa_status py_layout_check(const struct py_layout *l, struct pa_error *err)
         FIELD(code_object, qualname, 8),    FIELD(code_object, firstlineno, 4),
         FIELD(code_object, linetable, 8),   FIELD(code_object, nlocals, 4),
         FIELD(code_object, localsplusnames, 8), FIELD(object, ob_type, 8),
+        FIELD(code_object, varnames, 8),    FIELD(code_object, cellvars, 8),
+        FIELD(code_object, freevars, 8),    FIELD(code_object, localspluskinds, 8),
     };
     enum pa_status status = check_fields("interpreter_frame", (size_t)l->interpreter_frame.size, frame, COUNT(frame), err);
     if (status == PA_OK)

@@ -83,8 +83,9 @@ static int field_ok(int32_t offset, size_t width)
     return offset >= 0 && (size_t)offset + width <= HEADER_MAX;
 }
 
-enum pa_status py_read_string(struct pa_reader *reader, const struct py_layout *layout,
-                              uint64_t addr, char **out, struct pa_error *err)
+/* A compact str's length, kind and where its data starts, checked. */
+static enum pa_status string_head(struct pa_reader *reader, const struct py_layout *layout, uint64_t addr,
+                                  int64_t *length, unsigned *kind, uint64_t *data_addr, struct pa_error *err)
 {
     const int32_t length_off = layout->unicode_object.length;
     const int32_t state_off = layout->unicode_object.state;
@@ -100,28 +101,42 @@ enum pa_status py_read_string(struct pa_reader *reader, const struct py_layout *
     enum pa_status st = pa_read(reader, addr, header, header_len, err);
     if (st != PA_OK)
         return st;
-    int64_t length;
     uint32_t state;
-    memcpy(&length, header + length_off, sizeof length);
+    memcpy(length, header + length_off, sizeof *length);
     memcpy(&state, header + state_off, sizeof state);
 
-    unsigned kind = STATE_KIND(state);
+    *kind = STATE_KIND(state);
     if (!STATE_COMPACT(state))
         return pa_fail(err, PA_E_CORRUPT, "str at 0x%llx is not compact (state 0x%x)",
                        (unsigned long long)addr, state);
-    if ((kind != 1 && kind != 2 && kind != 4) || (STATE_ASCII(state) && kind != 1))
+    if ((*kind != 1 && *kind != 2 && *kind != 4) || (STATE_ASCII(state) && *kind != 1))
         return pa_fail(err, PA_E_CORRUPT, "str at 0x%llx has a bad kind (state 0x%x)",
                        (unsigned long long)addr, state);
-    if (length < 0 || length > PY_STRING_MAX_CHARS)
-        return pa_fail(err, PA_E_CORRUPT, "str at 0x%llx has length %lld (limit %d)",
-                       (unsigned long long)addr, (long long)length, PY_STRING_MAX_CHARS);
-
+    if (*length < 0)
+        return pa_fail(err, PA_E_CORRUPT, "str at 0x%llx has length %lld", (unsigned long long)addr,
+                       (long long)*length);
     /* Compact data follows the struct: PyASCIIObject for pure ASCII, otherwise
      * PyCompactUnicodeObject (whose size shrank in 3.12 when wstr went away). */
     int32_t data_off = STATE_ASCII(state) ? layout->unicode_object.ascii_size
                                           : layout->unicode_object.compact_size;
     if (data_off <= 0)
         return pa_fail(err, PA_E_INTERNAL, "str layout has no data offset");
+    *data_addr = addr + (uint64_t)data_off;
+    return PA_OK;
+}
+
+enum pa_status py_read_string(struct pa_reader *reader, const struct py_layout *layout,
+                              uint64_t addr, char **out, struct pa_error *err)
+{
+    int64_t length;
+    unsigned kind;
+    uint64_t data_addr;
+    enum pa_status st = string_head(reader, layout, addr, &length, &kind, &data_addr, err);
+    if (st != PA_OK)
+        return st;
+    if (length > PY_STRING_MAX_CHARS)
+        return pa_fail(err, PA_E_CORRUPT, "str at 0x%llx has length %lld (limit %d)",
+                       (unsigned long long)addr, (long long)length, PY_STRING_MAX_CHARS);
     size_t data_len = (size_t)length * kind;
     uint8_t *data = malloc(data_len ? data_len : 1);
     char *text = malloc(4 * (size_t)length + 1);
@@ -131,7 +146,7 @@ enum pa_status py_read_string(struct pa_reader *reader, const struct py_layout *
         return pa_fail(err, PA_E_NOMEM, "out of memory for a str of %lld characters",
                        (long long)length);
     }
-    st = data_len ? pa_read(reader, addr + (uint64_t)data_off, data, data_len, err) : PA_OK;
+    st = data_len ? pa_read(reader, data_addr, data, data_len, err) : PA_OK;
     if (st != PA_OK) {
         free(data);
         free(text);
@@ -140,6 +155,29 @@ enum pa_status py_read_string(struct pa_reader *reader, const struct py_layout *
     py_ucs_to_utf8(data, (size_t)length, (int)kind, text, 4 * (size_t)length + 1);
     free(data);
     *out = text;
+    return PA_OK;
+}
+
+enum pa_status py_read_string_head(struct pa_reader *reader, const struct py_layout *layout, uint64_t addr,
+                                   uint32_t *chars, size_t max_chars, size_t *count, uint64_t *length,
+                                   struct pa_error *err)
+{
+    int64_t total;
+    unsigned kind;
+    uint64_t data_addr;
+    enum pa_status st = string_head(reader, layout, addr, &total, &kind, &data_addr, err);
+    if (st != PA_OK)
+        return st;
+    size_t n = (uint64_t)total < max_chars ? (size_t)total : max_chars;
+    uint8_t data[4 * PY_STRING_HEAD_MAX];
+    if (n > PY_STRING_HEAD_MAX)
+        return pa_fail(err, PA_E_INTERNAL, "py_read_string_head: %zu characters asked", n);
+    if (n > 0 && (st = pa_read(reader, data_addr, data, n * kind, err)) != PA_OK)
+        return st;
+    for (size_t i = 0; i < n; i++)
+        chars[i] = code_point(data, i, (int)kind);
+    *count = n;
+    *length = (uint64_t)total;
     return PA_OK;
 }
 

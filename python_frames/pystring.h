@@ -23,6 +23,14 @@ size_t py_ucs_to_utf8(const void *data, size_t length, int kind, char *out, size
 enum pa_status py_read_string(struct pa_reader *reader, const struct py_layout *layout,
                               uint64_t addr, char **out, struct pa_error *err);
 
+/* The first min(length, max_chars) code points of the str at addr (max_chars at most
+ * PY_STRING_HEAD_MAX) into chars, their number in *count and the str's whole length
+ * in *length: for showing a value cut short, whatever its length. */
+#define PY_STRING_HEAD_MAX 256
+enum pa_status py_read_string_head(struct pa_reader *reader, const struct py_layout *layout, uint64_t addr,
+                                   uint32_t *chars, size_t max_chars, size_t *count, uint64_t *length,
+                                   struct pa_error *err);
+
 /* Reads the bytes object at addr: *out is malloc'd (len bytes), *len its size. */
 enum pa_status py_read_bytes(struct pa_reader *reader, const struct py_layout *layout,
                              uint64_t addr, uint8_t **out, size_t *len, struct pa_error *err);

@@ -259,8 +259,8 @@ enum pa_status py_dict_get_u64(struct pa_reader *r, const struct py_layout *l, u
     return st == PA_OK ? table_find(r, l, &t, &want, value, err) : st;
 }
 
-enum pa_status py_read_int_u64(struct pa_reader *r, const struct py_layout *l, uint64_t addr, uint64_t *value,
-                               struct pa_error *err)
+enum pa_status py_read_int_digits(struct pa_reader *r, const struct py_layout *l, uint64_t addr, uint32_t *digits,
+                                  size_t max, size_t *count, bool *negative, struct pa_error *err)
 {
     const int32_t digits_at = l->long_object.ob_digit;
     uint8_t head[64];
@@ -273,25 +273,46 @@ enum pa_status py_read_int_u64(struct pa_reader *r, const struct py_layout *l, u
     if (l->long_object.lv_tag >= 0) {
         /* >= 3.12: lv_tag = digit count << 3 | sign (0 positive, 1 zero, 2 negative). */
         uint64_t tag = get_u64(head, l->long_object.lv_tag);
-        if ((tag & 3) == 2 || (tag & 3) == 3)
-            return pa_fail(err, PA_E_CORRUPT, "int at 0x%llx is negative or malformed (lv_tag 0x%llx)",
+        if ((tag & 3) == 3)
+            return pa_fail(err, PA_E_CORRUPT, "int at 0x%llx is malformed (lv_tag 0x%llx)",
                            (unsigned long long)addr, (unsigned long long)tag);
+        *negative = (tag & 3) == 2;
         ndigits = (int64_t)(tag >> 3);
     } else {
         /* <= 3.11: ob_size is the digit count, negative for negative numbers. */
         memcpy(&ndigits, head + l->object.ob_size, sizeof ndigits);
+        *negative = ndigits < 0;
+        if (ndigits < 0 && ndigits > INT64_MIN)
+            ndigits = -ndigits;
     }
-    if (ndigits < 0 || ndigits > INT_MAX_DIGITS)
-        return pa_fail(err, PA_E_CORRUPT, "int at 0x%llx has %lld digits (want 0 - %d)", (unsigned long long)addr,
-                       (long long)ndigits, INT_MAX_DIGITS);
-    uint32_t digits[INT_MAX_DIGITS];
+    if (ndigits < 0 || (uint64_t)ndigits > max)
+        return pa_fail(err, PA_E_CORRUPT, "int at 0x%llx has %lld digits (want 0 - %zu)", (unsigned long long)addr,
+                       (long long)ndigits, max);
     if (ndigits > 0 && (st = pa_read(r, addr + (uint64_t)digits_at, digits, (size_t)ndigits * 4, err)) != PA_OK)
         return st;
-    uint64_t v = 0;
-    for (int64_t i = ndigits - 1; i >= 0; i--) {
-        if (digits[i] >> PYLONG_SHIFT || (i == 2 && digits[i] >> (64 - 2 * PYLONG_SHIFT)))
+    for (int64_t i = 0; i < ndigits; i++)
+        if (digits[i] >> PYLONG_SHIFT)
             return pa_fail(err, PA_E_CORRUPT, "int at 0x%llx: digit %lld is 0x%x", (unsigned long long)addr,
                            (long long)i, digits[i]);
+    *count = (size_t)ndigits;
+    return PA_OK;
+}
+
+enum pa_status py_read_int_u64(struct pa_reader *r, const struct py_layout *l, uint64_t addr, uint64_t *value,
+                               struct pa_error *err)
+{
+    uint32_t digits[INT_MAX_DIGITS];
+    size_t ndigits = 0;
+    bool negative = false;
+    enum pa_status st = py_read_int_digits(r, l, addr, digits, INT_MAX_DIGITS, &ndigits, &negative, err);
+    if (st != PA_OK)
+        return st;
+    if (negative)
+        return pa_fail(err, PA_E_CORRUPT, "int at 0x%llx is negative", (unsigned long long)addr);
+    uint64_t v = 0;
+    for (size_t i = ndigits; i-- > 0;) {
+        if (i == 2 && digits[i] >> (64 - 2 * PYLONG_SHIFT))
+            return pa_fail(err, PA_E_CORRUPT, "int at 0x%llx does not fit 64 bits", (unsigned long long)addr);
         v = v << PYLONG_SHIFT | digits[i];
     }
     *value = v;

@@ -3,6 +3,8 @@
 #ifndef PYATTACH_REMOTE_DICT_H
 #define PYATTACH_REMOTE_DICT_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "attach/error.h"
@@ -34,5 +36,11 @@ uint64_t py_dict_values_array(const struct py_layout *layout, uint64_t ma_values
  * does not fit, or is not laid out like an int. */
 enum pa_status py_read_int_u64(struct pa_reader *reader, const struct py_layout *layout, uint64_t addr,
                                uint64_t *value, struct pa_error *err);
+
+/* The int object at addr as CPython keeps it: its 30-bit digits, least significant
+ * first (at most max of them, else PA_E_CORRUPT), and its sign. Zero has no digits. */
+enum pa_status py_read_int_digits(struct pa_reader *reader, const struct py_layout *layout, uint64_t addr,
+                                  uint32_t *digits, size_t max, size_t *count, bool *negative,
+                                  struct pa_error *err);
 
 #endif

@@ -138,6 +138,7 @@ static const struct {
     {"code_object.linetable", 144, 13},
     {"code_object.firstlineno", 76, 13},
     {"code_object.localsplusnames", 152, 13},
+    {"code_object.localspluskinds", 164, 13},
     {"code_object.co_code_adaptive", 232, 13},
     {"pyobject.size", 32, 13},
     {"pyobject.ob_type", 20, 13},
@@ -279,6 +280,8 @@ static void expect_stack_fields(const struct image *im, const struct py_layout *
     EXPECT(im, l->code_object.code_adaptive, get(im, "code_object.co_code_adaptive"));
     EXPECT(im, l->code_object.nlocals, PY_NO_FIELD);
     EXPECT(im, l->code_object.localsplusnames, get(im, "code_object.localsplusnames"));
+    EXPECT(im, l->code_object.localspluskinds, get(im, "code_object.localspluskinds"));
+    EXPECT(im, l->code_object.varnames, PY_NO_FIELD);
 
     EXPECT(im, l->object.ob_type, get(im, "pyobject.ob_type"));
     EXPECT(im, l->object.ob_size, get(im, "bytes_object.ob_size"));

@@ -82,6 +82,10 @@ static const struct rule rules[] = {
     {"code_object.nlocals", 6, 10, OFFSET, "PyCodeObject", "co_nlocals"},
     {"code_object.nlocals", 11, 12, OFFSET, "PyCodeObject", "co_nlocalsplus"},
     {"code_object.localsplusnames", 11, 13, OFFSET, "PyCodeObject", "co_localsplusnames"},
+    {"code_object.localspluskinds", 11, 13, OFFSET, "PyCodeObject", "co_localspluskinds"},
+    {"code_object.varnames", 6, 10, OFFSET, "PyCodeObject", "co_varnames"},
+    {"code_object.cellvars", 6, 10, OFFSET, "PyCodeObject", "co_cellvars"},
+    {"code_object.freevars", 6, 10, OFFSET, "PyCodeObject", "co_freevars"},
     {"object.ob_type", 6, 13, OFFSET, "PyObject", "ob_type"},
     {"object.ob_size", 6, 13, OFFSET, "PyVarObject", "ob_size"},
     {"unicode_object.length", 6, 13, OFFSET, "PyASCIIObject", "length"},
@@ -93,6 +97,10 @@ static const struct rule rules[] = {
     {"interpreter_state.modules", 6, 11, OFFSET, "_is", "modules"},
     {"interpreter_state.modules", 12, 13, OFFSET, "_is", "imports.modules"},
     {"type_object.tp_basicsize", 6, 13, OFFSET, "_typeobject", "tp_basicsize"},
+    {"type_object.tp_name", 6, 13, OFFSET, "_typeobject", "tp_name"},
+    {"tuple_object.ob_item", 6, 13, OFFSET, "PyTupleObject", "ob_item"},
+    {"float_object.ob_fval", 6, 13, OFFSET, "PyFloatObject", "ob_fval"},
+    {"set_object.used", 6, 13, OFFSET, "PySetObject", "used"},
     {"type_object.tp_flags", 6, 13, OFFSET, "_typeobject", "tp_flags"},
     {"type_object.tp_dictoffset", 6, 13, OFFSET, "_typeobject", "tp_dictoffset"},
     {"type_object.ht_cached_keys", 11, 13, OFFSET, "_heaptypeobject", "ht_cached_keys"},
@@ -229,7 +237,7 @@ static int dwarf_open(struct dwarf_file *f, const char *path)
                                         "PyVarObject", "PyASCIIObject", "PyCompactUnicodeObject", "PyBytesObject",
                                         "_typeobject", "_heaptypeobject", "PyModuleObject", "PyDictObject",
                                         "_dictkeysobject", "PyDictKeyEntry", "PyDictUnicodeEntry", "_dictvalues",
-                                        "_longobject"};
+                                        "_longobject", "PyTupleObject", "PyFloatObject", "PySetObject"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         f->types[f->n_types++].name = names[i];
     index_types(f);
