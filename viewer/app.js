@@ -37,7 +37,7 @@
     const host = $('chart');
     const width = Math.max(host.clientWidth, 320);
     if (st.style === 'icicle') host.innerHTML = icicleSvg(st.tree, st.root, width, false, 'chart');
-    else host.innerHTML = sunburstSvg(st.tree, st.root, Math.min(width, 760));
+    else host.innerHTML = sunburstSvg(st.tree, st.root, Math.min(width, Math.max(360, window.innerHeight - 40)));
     drawCrumbs();
     drawMatched();
   }
@@ -135,7 +135,7 @@
       if (st.hit && !st.hit[i]) continue;
       rows.push(i);
     }
-    return PA.sortRows(p, rows, st.sort, st.asc);
+    return PA.sortRows(p, rows, st.sort, st.sort === 'name' ? !st.asc : st.asc);
   }
 
   function ncalls(nc, cc) { return nc === cc ? String(nc) : nc + '/' + cc; }
@@ -239,7 +239,12 @@
     $('cutoff').onchange = (e) => { st.cutoff = +e.target.value; drawChart(); if (st.chosen >= 0) drawSandwich(st.chosen); };
     $('root').onchange = (e) => { st.rootLabel = e.target.value; rebuildBase(); drawChart(); };
     $('hidelib').onchange = (e) => { st.hideLib = e.target.checked; rebuildBase(); drawChart(); if (st.chosen >= 0) drawSandwich(st.chosen); };
-    $('search').oninput = (e) => { st.hit = PA.matcher(p.names, e.target.value); drawChart(); drawTable(); };
+    $('search').oninput = (e) => {
+      st.hit = PA.matcher(p.names, e.target.value);
+      drawChart();
+      drawTable();
+      if (st.chosen >= 0) drawSandwich(st.chosen);
+    };
     $('showall').onclick = () => { st.showAll = true; drawTable(); };
     $('sw-close').onclick = () => { $('sandwich').hidden = true; st.chosen = -1; drawTable(); };
     $('sw-root').onclick = () => focusFunction(st.chosen);

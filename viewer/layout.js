@@ -78,7 +78,7 @@
   }
 
   /* Rows of the stats table in the order pstats' sort_stats(key) gives: times and calls
-   * descending, the name ascending; ties keep the table's order. asc flips the order. */
+   * descending, the name ascending; ties keep the table's order. flip reverses it. */
   const SORT = {
     ncalls: (p, i) => p.nc[i], tottime: (p, i) => p.tt[i],
     percall_tt: (p, i) => (p.nc[i] ? p.tt[i] / p.nc[i] : 0),

@@ -124,18 +124,28 @@
    * pstats file, which has no tree: a function's box is split among its callees by the
    * callee edges' cumtime summed over all call sites, scaled down to fit the box; the
    * rest is the function's own box; a function already on the path is not entered
-   * again. Roots: the functions nobody calls (all functions if there are none). The
+   * again. Roots: the functions nobody calls that call something; when there are none
+   * or they hold less time than the function of the largest cumtime (under cProfile,
+   * builtins.exec is called again by the imports its <module> makes, so nothing is
+   * uncalled), that function as well, as snakeviz falls back to it. The
    * result is an approximation, and the page says so. Boxes below 1/10000 of the whole
    * and levels beyond maxDepth are not unrolled. */
   function unroll(p, maxDepth) {
     const b = treeBuilder();
     const called = new Uint8Array(p.nfuncs);
     for (const e of p.edges) if (e.caller !== e.callee) called[e.callee] = 1;
-    let roots = [];
-    for (let i = 0; i < p.nfuncs; i++) if (!called[i] && (p.ct[i] > 0 || p.calleesOf[i].length)) roots.push(i);
-    if (!roots.length) roots = Array.from({ length: p.nfuncs }, (_, i) => i);
+    const roots = [];
+    let top = -1;
+    for (let i = 0; i < p.nfuncs; i++) {
+      if (!called[i] && p.calleesOf[i].some((e) => e.callee !== i)) roots.push(i);
+      if (top < 0 || p.ct[i] > p.ct[top]) top = i;
+    }
     let whole = 0;
     for (const r of roots) whole += p.ct[r];
+    if (top >= 0 && p.ct[top] > whole && !roots.includes(top)) {
+      roots.push(top);
+      whole += p.ct[top];
+    }
     const floor = whole / 10000;
     const onPath = new Uint8Array(p.nfuncs);
     const budget = { left: 400000 };

@@ -131,8 +131,8 @@ test('a pstats file is unrolled as snakeviz does: edge cumtime, scaled to fit, o
 
 test('unrolling stops at recursion and scales children down to the box', () => {
   const strings = ['r.py', 'r', 's'];
-  /* r calls itself and s; s's edge from r is 8 s but r's box is 5 s */
-  const funcs = [0, 1, 1, 3, 1, 1, 5, 0, 2, 2, 1, 1, 4, 8];
+  /* r calls itself and s; the edge r -> s says 8 s (as a merged edge can), r's box is 5 s */
+  const funcs = [0, 1, 1, 3, 1, 1, 5, 0, 2, 2, 1, 1, 4, 4];
   const edges = [0, 0, 2, 2, 0, 5, 0, 1, 1, 1, 4, 8];
   const t = PA.load({ source: 'pstats', tick: 1, strings, funcs: withStats(funcs), edges }).tree;
   const r = PA.children(t, 0)[0];
@@ -169,4 +169,15 @@ test('sunburst arcs and paths', () => {
   assert.equal(a.r1, 25);
   assert.match(PA.arcPath(a, 50, 50), /^M50\.00,35\.00L50\.00,25\.00A25,25 0 0 1 75\.00,50\.00/);
   assert.match(PA.arcPath({ a0: 0, a1: 2 * Math.PI, r0: 0, r1: 10 }, 0, 0), /A10,10 0 1 1/);
+});
+
+test('a cProfile dump where nothing is uncalled: the function of the largest cumtime is the root', () => {
+  /* exec -> module -> imp -> exec (an import runs exec again), and disable, uncalled, calling nothing */
+  const strings = ['~', '<built-in method builtins.exec>', 'm.py', '<module>', 'imp', "<method 'disable'>"];
+  const funcs = [0, 0, 1, 2, 1, 0, 9, 2, 1, 3, 1, 1, 0, 9, 2, 5, 4, 1, 1, 0, 2, 0, 0, 5, 1, 1, 0, 0];
+  const edges = [0, 1, 1, 1, 0, 9, 1, 2, 1, 1, 0, 2, 2, 0, 1, 1, 0, 2];
+  const t = PA.load({ source: 'pstats', tick: 1, strings, funcs: withStats(funcs), edges }).tree;
+  const roots = Array.from(PA.children(t, 0)).map((n) => t.func[n]);
+  assert.deepEqual(roots, [0]);
+  assert.equal(t.total[0], 9);
 });
