@@ -10,5 +10,8 @@ apt-get install -y \
     python3 python3-dev python3.11-dev python3-django gunicorn uwsgi uwsgi-plugin-python3 \
     pyprof2calltree tmux hyperfine austin util-linux debootstrap libcap2-bin passwd \
     zlib1g-dev liblzma-dev libbz2-dev dpkg-dev file strace groff-base man-db
+# The HTML viewer: node runs its JavaScript unit tests (node --test, Node 18+); Debian's
+# chromium, headless, runs the page in tests/integration/test_html_viewer.py and bench/.
+apt-get install -y nodejs chromium chromium-driver
 # `go tool pprof`: the real reader tests/integration/test_pprof.py checks pprof output with
 apt-get install -y golang-go

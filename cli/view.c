@@ -11,12 +11,15 @@
 #include <time.h>
 
 #include "attach/error.h"
+#include "cli/output_file.h"
+#include "output/html_page.h"
 #include "output/pprof.h"
 #include "output/profile.h"
 #include "output/pstats_file.h"
 #include "output/pstats_table.h"
+#include "output/writer_impl.h"
 
-#define USAGE "pyattach view FILE.prof|FILE.pb.gz [-s SORT]... [-n N] [--callers] [--callees] [REGEX]..."
+#define USAGE "pyattach view FILE.prof|FILE.pb.gz [-s SORT]... [-n N] [--callers] [--callees] [--html OUT] [REGEX]..."
 
 static const char HELP[] =
     "usage: " USAGE "\n"
@@ -32,6 +35,9 @@ static const char HELP[] =
     "  -n, --limit N     print the first N rows (a fraction 0 <= N < 1: that share of them)\n"
     "      --callers     print the callers of each row (print_callers) instead\n"
     "      --callees     print the callees of each row (print_callees) instead\n"
+    "      --html OUT    write the HTML viewer (icicle, sunburst, table, callers/callees) to\n"
+    "                    OUT instead of printing; a pstats file has no call tree, so the chart\n"
+    "                    is unrolled from caller/callee totals as snakeviz does (the page says so)\n"
     "  REGEX             keep rows whose file:line(function) matches (POSIX extended regex,\n"
     "                    searched like re.search); restrictions apply in command-line order\n";
 
@@ -39,6 +45,7 @@ static const char HELP[] =
 
 struct view_args {
     const char *path;
+    const char *html;     /* --html OUT */
     const char *sort_keys[MAX_ITEMS];
     size_t nsort_keys;
     struct pa_table_selection selections[MAX_ITEMS];
@@ -152,6 +159,12 @@ static int parse_args(int argc, char **argv, struct view_args *a)
                     return rc;
                 continue;
             }
+            if (strcmp(arg, "--html") == 0 || strncmp(arg, "--html=", 7) == 0) {
+                a->html = arg[6] == '=' ? arg + 7 : i + 1 < argc ? argv[++i] : NULL;
+                if (a->html == NULL || a->html[0] == '\0')
+                    return usage_error("%s needs an output file", arg);
+                continue;
+            }
             v = option_value(argc, argv, &i, "-n", "--limit", &matched);
             if (matched) {
                 rc = v ? add_limit(a, v) : usage_error("%s needs a number", arg);
@@ -185,6 +198,21 @@ static void source_line(const char *path, char *buf, size_t size)
     snprintf(buf, size, "%s    %s", when, path);
 }
 
+/* The viewer page of a loaded profile, written atomically as record writes its files. */
+struct page_writer {
+    struct pa_writer base;
+    const struct pa_profile *profile;
+    const char *source;
+};
+
+static enum pa_status write_page(struct pa_writer *writer, FILE *out, struct pa_error *err)
+{
+    const struct page_writer *w = (const struct page_writer *)writer;
+    return pa_html_write_profile(w->profile, w->source, out, err);
+}
+
+static const struct pa_writer_ops page_ops = {.name = "html", .write = write_page};
+
 int pa_cmd_view(int argc, char **argv)
 {
     struct view_args a;
@@ -200,7 +228,12 @@ int pa_cmd_view(int argc, char **argv)
         bool pprof = pa_pprof_file_is_pprof(a.path);
         enum pa_status st = pprof ? pa_pprof_load_file(a.path, &profile, &err)
                                   : pa_pstats_load_file(a.path, &profile, &err);
-        if (st == PA_OK) {
+        if (st == PA_OK && a.html != NULL) {
+            struct page_writer writer = {{&page_ops}, &profile, a.path};
+            st = pa_output_write_atomic(a.html, &page_ops, &writer.base, &err);
+            if (st == PA_OK)
+                fprintf(stderr, "pyattach: wrote %s\n", a.html);
+        } else if (st == PA_OK) {
             static const char *const default_sort[] = {"cumulative"};
             char line[4300];
             source_line(a.path, line, sizeof line);

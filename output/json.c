@@ -2,17 +2,20 @@
 #include "output/json.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 
 #include "output/utf8.h"
 
-void pa_json_string(FILE *out, const char *s, size_t len)
+static void json_string(FILE *out, const char *s, size_t len, bool in_html)
 {
     const unsigned char *p = (const unsigned char *)s;
     fputc('"', out);
     for (size_t i = 0; i < len;) {
         unsigned char c = p[i];
-        if (c == '"' || c == '\\') {
+        if (in_html && (c == '<' || c == '>' || c == '&')) {
+            fprintf(out, "\\u%04x", c);
+        } else if (c == '"' || c == '\\') {
             fputc('\\', out);
             fputc(c, out);
         } else if (c == '\n') {
@@ -43,6 +46,16 @@ void pa_json_string(FILE *out, const char *s, size_t len)
         i++;
     }
     fputc('"', out);
+}
+
+void pa_json_string(FILE *out, const char *s, size_t len)
+{
+    json_string(out, s, len, false);
+}
+
+void pa_json_string_in_html(FILE *out, const char *s, size_t len)
+{
+    json_string(out, s, len, true);
 }
 
 void pa_format_shortest(char *buf, size_t size, double value)

@@ -9,6 +9,10 @@
  * bytes that are not valid UTF-8 replaced by U+FFFD. */
 void pa_json_string(FILE *out, const char *s, size_t len);
 
+/* The same, with <, > and & escaped too (\u003c...), for JSON inside an HTML <script>
+ * element, where "</script>" or "<!--" in a string would end or change the element. */
+void pa_json_string_in_html(FILE *out, const char *s, size_t len);
+
 /* Writes a finite double as the shortest decimal that reads back exactly
  * (non-finite values, which JSON cannot hold, as 0). */
 void pa_json_number(FILE *out, double value);

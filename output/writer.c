@@ -14,9 +14,10 @@ static const struct {
     {"collapsed", PA_FORMAT_COLLAPSED},
     {"speedscope", PA_FORMAT_SPEEDSCOPE},
     {"pprof", PA_FORMAT_PPROF},
+    {"html", PA_FORMAT_HTML},
 };
 
-/* Extensions from the CLI contract; .html is reserved (no writer yet). */
+/* Extensions from the CLI contract. */
 static const struct {
     const char *suffix;
     int format; /* -1: reserved */
@@ -24,7 +25,7 @@ static const struct {
     {".prof", PA_FORMAT_PSTATS},     {".pstats", PA_FORMAT_PSTATS},
     {".txt", PA_FORMAT_TEXT},        {".folded", PA_FORMAT_COLLAPSED},
     {".collapsed", PA_FORMAT_COLLAPSED}, {".json", PA_FORMAT_SPEEDSCOPE},
-    {".html", -1},                   {".pb.gz", PA_FORMAT_PPROF},
+    {".html", PA_FORMAT_HTML},                  {".pb.gz", PA_FORMAT_PPROF},
     {".pprof", PA_FORMAT_PPROF},
 };
 
@@ -41,6 +42,8 @@ const struct pa_writer_ops *pa_writer_ops_for(enum pa_format format)
         return &pa_speedscope_writer_ops;
     case PA_FORMAT_PPROF:
         return &pa_pprof_writer_ops;
+    case PA_FORMAT_HTML:
+        return &pa_html_writer_ops;
     }
     return NULL;
 }

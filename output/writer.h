@@ -13,9 +13,10 @@ enum pa_format {
     PA_FORMAT_COLLAPSED,
     PA_FORMAT_SPEEDSCOPE,
     PA_FORMAT_PPROF,
+    PA_FORMAT_HTML,
 };
 
-/* What a recording knows beyond its samples, for the formats that carry it (pprof). */
+/* What a recording knows beyond its samples, for the formats that carry it (pprof, html). */
 struct pa_recording_info {
     const char *mode;    /* "wall" | "cpu" | "gil" */
     double interval;     /* seconds between samples (1 / rate) */
@@ -27,7 +28,7 @@ struct pa_recording_info {
 struct pa_writer;
 
 struct pa_writer_ops {
-    const char *name; /* as given to -f: "pstats", "text", "collapsed", "speedscope", "pprof" */
+    const char *name; /* as given to -f: "pstats", "text", "collapsed", "speedscope", "pprof", "html" */
     struct pa_writer *(*create)(void);
     enum pa_status (*add)(struct pa_writer *writer, const struct pa_stack *stack, struct pa_error *err);
     /* Writes everything added so far; may be called more than once (live view saves). */

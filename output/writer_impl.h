@@ -14,5 +14,6 @@ extern const struct pa_writer_ops pa_text_writer_ops;
 extern const struct pa_writer_ops pa_collapsed_writer_ops;
 extern const struct pa_writer_ops pa_speedscope_writer_ops;
 extern const struct pa_writer_ops pa_pprof_writer_ops;
+extern const struct pa_writer_ops pa_html_writer_ops;
 
 #endif

@@ -165,6 +165,26 @@ static void save(struct top *t)
         snprintf(t->view.message, sizeof t->view.message, "Not saved: %.180s", err.message);
 }
 
+/* `S`: the .prof as `s` writes it, and the viewer page of the same samples. */
+static void save_html(struct top *t)
+{
+    char path[4096], html[4096];
+    struct pa_error err = {0};
+    pid_t pid = t->sampler.processes[0]->pid;
+    double now = clock_now(t);
+    struct pa_recording_info info = {.mode = pa_mode_name(t->options.mode),
+                                     .interval = 1.0 / t->options.rate,
+                                     .start = (double)time(NULL) - (now - t->reset_at),
+                                     .duration = now - t->reset_at,
+                                     .program = t->sampler.processes[0]->python.target.process.command};
+    if (top_save(&t->model.total.profile, pid, path, sizeof path, &err) == PA_OK &&
+        top_save_html(t->model.tree, &info, path, html, sizeof html, &err) == PA_OK)
+        snprintf(t->view.message, sizeof t->view.message, "Saved %.70s and .html (%.1f s of samples)", path,
+                 t->model.total_weight);
+    else
+        snprintf(t->view.message, sizeof t->view.message, "Not saved: %.180s", err.message);
+}
+
 static void next_mode(struct top *t)
 {
     t->options.mode = t->options.mode == PA_MODE_WALL ? PA_MODE_CPU
@@ -187,6 +207,9 @@ static bool act(struct top *t, enum top_action action)
         break;
     case TOP_SAVE:
         save(t);
+        break;
+    case TOP_SAVE_HTML:
+        save_html(t);
         break;
     case TOP_NEXT_MODE:
         next_mode(t);

@@ -69,6 +69,8 @@ enum top_action top_view_key(struct top_view *v, int key)
         return TOP_NEXT_MODE;
     case 's':
         return TOP_SAVE;
+    case 'S':
+        return TOP_SAVE_HTML;
     case 12: /* Ctrl-L */
         return TOP_RESIZE;
     default:

@@ -24,6 +24,7 @@ enum top_action {
     TOP_QUIT,
     TOP_RESET,     /* forget the totals */
     TOP_SAVE,      /* write the accumulated profile */
+    TOP_SAVE_HTML, /* the same, and the HTML viewer of it */
     TOP_NEXT_MODE, /* wall -> cpu -> gil -> wall */
     TOP_RESIZE,    /* the terminal changed size */
 };

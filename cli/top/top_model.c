@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "attach/array.h"
+#include "output/writer_impl.h"
 
 void top_model_init(struct top_model *m, bool strip_thread_root, bool process_roots)
 {
@@ -15,6 +16,9 @@ void top_model_init(struct top_model *m, bool strip_thread_root, bool process_ro
     pa_aggregate_init(&m->total);
     pa_aggregate_init(&m->interval[0]);
     pa_aggregate_init(&m->interval[1]);
+    m->tree = pa_html_writer_ops.create();
+    if (m->tree == NULL)
+        m->status = pa_fail(&m->err, PA_E_NOMEM, "out of memory");
 }
 
 void top_model_free(struct top_model *m)
@@ -22,6 +26,7 @@ void top_model_free(struct top_model *m)
     pa_aggregate_free(&m->total);
     pa_aggregate_free(&m->interval[0]);
     pa_aggregate_free(&m->interval[1]);
+    pa_html_writer_ops.destroy(m->tree);
     free(m->threads);
     free(m->scratch);
     memset(m, 0, sizeof *m);
@@ -109,6 +114,11 @@ void top_model_add(struct top_model *m, const struct pa_stack *stack)
     size_t root = thread_root_index(m, stack);
     m->tick_stacks++;
     note_thread(m, stack, root);
+    /* The viewer keeps the <thread> roots: they are its thread selector. */
+    if (pa_html_writer_ops.add(m->tree, stack, &m->err) != PA_OK) {
+        m->status = m->err.status;
+        return;
+    }
     struct pa_stack trimmed;
     const struct pa_stack *s = without_thread_root(m, stack, root, &trimmed);
     if (s == NULL) {

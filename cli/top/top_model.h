@@ -9,6 +9,7 @@
 #include "attach/error.h"
 #include "output/profile_aggregate.h"
 #include "output/stack.h"
+#include "output/writer.h"
 
 struct top_thread {
     int pid, tid;
@@ -24,6 +25,7 @@ struct top_model {
     bool strip_thread_root;      /* the sampler adds <thread> roots for us only */
     bool process_roots;          /* ... below a <process> root */
     struct pa_aggregate total;   /* since the start or the last reset */
+    struct pa_writer *tree;      /* the same samples as the HTML viewer's call tree (the S key) */
     struct pa_aggregate interval[2]; /* [building]: this interval; the other: the last one */
     int building;
     double total_weight, interval_weight[2];

@@ -12,7 +12,7 @@
 #define LINE 2048
 #define HEADER_LINES 4 /* title, figures, view, notice */
 #define NUMBERS_WIDTH 38 /* "%5.1f %6.1f %7.2f %9.2f %6s " */
-#define HELP "1-4:sort /:filter p:pause r:reset a:interval m:mode t:threads s:save q:quit"
+#define HELP "1-4:sort /:filter p:pause r:reset a:interval m:mode t:threads s:save S:+html q:quit"
 
 struct out {
     top_put_line put;

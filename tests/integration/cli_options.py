@@ -16,7 +16,7 @@ COMMANDS = ("record", "top", "dump", "view")
 # A value each option accepts, for probing; anything else that takes a value gets "1".
 VALUES = {"-p": "1", "--pid": "1", "-o": "x.prof", "--output": "x.prof", "-f": "pstats", "--format": "pstats",
           "-m": "wall", "--mode": "wall"}
-VIEW_VALUES = {"-s": "cumulative", "--sort": "cumulative", "-n": "5", "--limit": "5"}
+VIEW_VALUES = {"-s": "cumulative", "--sort": "cumulative", "-n": "5", "--limit": "5", "--html": "out.html"}
 
 # Options a command's parser takes without them meaning anything for that command
 # (record and top share one parser): not expected in that command's documentation.

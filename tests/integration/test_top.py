@@ -5,6 +5,7 @@
 #
 # tmux runs its own server on a socket in a directory of ours (-S), removed at the
 # end; we kill only that server's sessions and only processes we started.
+import json
 import os
 import pstats
 import re
@@ -253,6 +254,36 @@ class TopScreenTest(unittest.TestCase):
         self.assertIn("step", by_name)
         self.assertGreater(by_name["crunch_alpha"][2], 0.5)  # tottime, seconds
         self.assertGreater(by_name["crunch_alpha"][2], by_name["step"][2])
+        self.assertEqual([f for f in os.listdir(self.dir) if f.startswith(".")], [], "a temporary file was left")
+
+    def test_capital_s_saves_the_viewer_too(self):
+        self.screen.send("S")
+        lines = self.wait_text("Saved ")
+        match = re.search(r"Saved (\S+)\.prof and \.html", "\n".join(lines))
+        self.assertIsNotNone(match, lines)
+        prof, page = match.group(1) + ".prof", match.group(1) + ".html"
+        self.assertRegex(page, r"^pyattach-top-%d-\d{8}T\d{6}Z\.html$" % self.target.pid)
+        pstats.Stats(os.path.join(self.dir, prof))
+        with open(os.path.join(self.dir, page), encoding="utf-8") as f:
+            html = f.read()
+        data = json.loads(re.search(r'<script type="application/json" id="pyattach-data">(.*?)</script>', html,
+                                    re.S).group(1))
+        self.assertEqual(data["source"], "recording")
+        names = data["strings"]
+        funcs = data["funcs"]
+        # the true tree: crunch_alpha under a <thread ...> root, with time
+        nodes = data["nodes"]
+        root_names = set()
+        alpha = 0
+        for i in range(1, len(nodes) // 5):
+            func, parent = nodes[5 * i], nodes[5 * i + 1]
+            name = names[funcs[8 * func + 2]]
+            if parent == 0:
+                root_names.add(name.split(" ")[0])
+            if name == "crunch_alpha":
+                alpha += nodes[5 * i + 3] * data["tick"]
+        self.assertEqual(root_names, {"<thread"})
+        self.assertGreater(alpha, 0.5)
         self.assertEqual([f for f in os.listdir(self.dir) if f.startswith(".")], [], "a temporary file was left")
 
     def test_reset_mode_and_thread_view(self):

@@ -21,7 +21,7 @@ static void registry(void **state)
         enum pa_format format;
     } names[] = {{"pstats", PA_FORMAT_PSTATS}, {"text", PA_FORMAT_TEXT},
                  {"collapsed", PA_FORMAT_COLLAPSED}, {"speedscope", PA_FORMAT_SPEEDSCOPE},
-                 {"pprof", PA_FORMAT_PPROF}};
+                 {"pprof", PA_FORMAT_PPROF}, {"html", PA_FORMAT_HTML}};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         enum pa_format f;
         assert_int_equal(pa_format_from_name(names[i].name, &f), 0);
@@ -31,7 +31,6 @@ static void registry(void **state)
         assert_string_equal(ops->name, names[i].name);
     }
     enum pa_format f;
-    assert_int_not_equal(pa_format_from_name("html", &f), 0);
     assert_int_not_equal(pa_format_from_name("PSTATS", &f), 0);
     assert_int_not_equal(pa_format_from_name("", &f), 0);
 
@@ -44,9 +43,10 @@ static void registry(void **state)
         {"report.txt", 0, PA_FORMAT_TEXT},         {"a.folded", 0, PA_FORMAT_COLLAPSED},
         {"a.collapsed", 0, PA_FORMAT_COLLAPSED},   {"profile.json", 0, PA_FORMAT_SPEEDSCOPE},
         {"PROFILE.JSON", 0, PA_FORMAT_SPEEDSCOPE}, {"noext", 0, PA_FORMAT_PSTATS},
-        {"dir.json/file", 0, PA_FORMAT_PSTATS},    {"x.html", -1, 0},
+        {"dir.json/file", 0, PA_FORMAT_PSTATS},    {"x.html", 0, PA_FORMAT_HTML},
         {"x.pb.gz", 0, PA_FORMAT_PPROF},           {"x.pprof", 0, PA_FORMAT_PPROF},
         {"X.PB.GZ", 0, PA_FORMAT_PPROF},           {"x.gz", 0, PA_FORMAT_PSTATS},
+        {"Out.HTML", 0, PA_FORMAT_HTML},
     };
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         enum pa_format got = (enum pa_format)99;

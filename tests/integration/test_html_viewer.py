@@ -1,0 +1,332 @@
+# The HTML viewer (-o out.html, view --html) in a real browser: Debian's chromium,
+# headless, driven through the DevTools protocol (browser.py). Real recordings of real
+# targets, real mouse clicks and typing; figures are compared with the workload's known
+# shares and with pstats itself. Every page must make no network request and log no
+# error. Set PYATTACH_SCREENSHOTS=DIR to write the README's screenshots there
+# (PYATTACH_SCREENSHOTS=../../docs ... -m unittest test_html_viewer.ScreenshotTest).
+import cProfile
+import json
+import os
+import pstats
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+import unittest
+
+import browser
+import harness as h
+import test_servers as servers
+from test_record import read_totals
+
+PYTHON = "/usr/bin/python3"
+BOX = "(() => [...document.querySelectorAll('#%s-svg .box')].map((e) => { const b = e.getBBox(); return {" \
+      "func: +e.dataset.func, node: +e.dataset.node, name: +e.dataset.func >= 0 ? " \
+      "PA.app.profile.names[+e.dataset.func] : 'all', x: b.x, w: b.width, y: b.y, match: e.classList.contains('match')}; }))()"
+ROWS = "[...document.querySelectorAll('%s tbody tr')].map((tr) => [...tr.cells].map((c) => c.textContent))"
+
+
+def fmt4(x):
+    """The page's number format: 4 significant digits (snakeviz's {:.4g})."""
+    return float("%.4g" % x)
+
+
+def page_data(path):
+    with open(path, encoding="utf-8") as f:
+        html = f.read()
+    return json.loads(re.search(r'<script type="application/json" id="pyattach-data">(.*?)</script>', html, re.S).group(1))
+
+
+class ViewerCase(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.mkdtemp(prefix="pyattach-html-")
+        cls.browser = browser.Browser()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.browser.close()
+        shutil.rmtree(cls.dir, ignore_errors=True)
+
+    def record(self, name, args):
+        out = os.path.join(self.dir, name)
+        result = h.run_pyattach(list(args) + ["-o", out])
+        self.assertEqual(result.rc, 0, result.stderr)
+        return out
+
+    def open(self, path):
+        page = self.browser.open("file://" + path)
+        self.addCleanup(self.assert_clean, page)
+        return page
+
+    def assert_clean(self, page):
+        """No request but the page itself, nothing in the console at level error."""
+        page._drain()
+        self.assertEqual([u for u in page.requests if u != page.url], [], "the page made network requests")
+        self.assertEqual(page.errors, [], "errors in the console")
+
+    def boxes(self, page, svg="chart"):
+        return page.eval(BOX % svg)
+
+
+class RecordingTest(ViewerCase):
+    """One 6 s recording of tests/targets/shares_target.py (share_20/30/50 called in turn,
+    30 rounds), with the target's own measurement of the same window."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.path = os.path.join(cls.dir, "shares.html")
+        with h.Target([PYTHON, h.script_path("shares_target.py")]) as target:
+            time.sleep(0.3)  # past the first iteration
+            before = read_totals(target)
+            result = h.run_pyattach(["-p", target.pid, "-d", 6, "-r", 200, "-o", cls.path])
+            after = read_totals(target)
+        if result.rc != 0:
+            raise AssertionError(result.stderr)
+        spent = dict((n, after["spent"][n] - before["spent"][n]) for n in before["spent"])
+        cls.measured = dict((n, 100.0 * t / sum(spent.values())) for n, t in spent.items())
+
+    def test_box_widths_are_the_known_shares(self):
+        page = self.open(self.path)
+        boxes = self.boxes(page)
+        main = [b for b in boxes if b["name"].endswith("(main)")]
+        self.assertEqual(len(main), 1)
+        shares = [[b for b in boxes if b["name"].endswith("(share_%d)" % s)] for s in (20, 30, 50)]
+        for share, box in zip((20, 30, 50), shares):
+            self.assertEqual(len(box), 1, "one box of share_%d under main" % share)
+            self.assertEqual(box[0]["y"], main[0]["y"] + 22, "share_%d is main's child" % share)
+        whole = sum(box[0]["w"] for box in shares)
+        self.assertGreater(whole, 0.97 * main[0]["w"])
+        for share, box in zip((20, 30, 50), shares):
+            measured = self.measured["share_%d" % share]
+            self.assertAlmostEqual(measured, share, delta=3, msg="the workload's own share of the window")
+            self.assertAlmostEqual(100 * box[0]["w"] / whole, measured, delta=3,
+                                   msg="share_%d: box %.1f%%, measured %.1f%%" % (share, 100 * box[0]["w"] / whole, measured))
+        # hover: the box's own time and share, and the function's total
+        page.hover("#chart-svg .box[data-node='%d']" % [b for b in boxes if b["name"].endswith("(share_50)")][0]["node"])
+        tip = page.eval("document.getElementById('tip').innerText")
+        self.assertIn("shares_target.py", tip)
+        self.assertRegex(tip, r"this box: [\d.]+ s \((4[7-9]|5[0-3])\.\d% of the total\)")
+        self.assertIn("function total (cumtime)", tip)
+
+    def test_zoom_shows_the_children_and_the_breadcrumb_goes_back(self):
+        page = self.open(self.path)
+        share = [b for b in self.boxes(page) if b["name"].endswith("(share_50)")][0]
+        page.click("#chart-svg .box[data-node='%d']" % share["node"])
+        boxes = self.boxes(page)
+        self.assertEqual(boxes[0]["node"], share["node"], "the clicked box is the root")
+        self.assertAlmostEqual(boxes[0]["w"], page.eval("document.getElementById('chart-svg').width.baseVal.value"), 0)
+        kids = [b for b in boxes if b["y"] == 22]
+        self.assertIn("burn", [b["name"].rsplit("(", 1)[1][:-1] for b in kids])
+        self.assertGreater(sum(b["w"] for b in kids), 0.9 * boxes[0]["w"])
+        crumbs = page.eval("[...document.querySelectorAll('#crumbs a')].map((a) => a.textContent)")
+        self.assertEqual(crumbs[0], "all")
+        self.assertTrue(crumbs[-1].startswith("share_50 "), crumbs)
+        page.click("#crumbs a:first-child")
+        self.assertEqual(self.boxes(page)[0]["name"], "all")
+
+    def test_search_highlights_the_matching_boxes_and_prints_their_share(self):
+        page = self.open(self.path)
+        page.type("#search", "share_")
+        boxes = self.boxes(page)
+        matching = [b for b in boxes if "share_" in b["name"].lower()]
+        self.assertEqual(len(matching), 3)
+        self.assertEqual([b for b in boxes if b["match"]], matching, "exactly the matching boxes are highlighted")
+        data = page_data(self.path)
+        names, funcs, nodes = data["strings"], data["funcs"], data["nodes"]
+        hit = lambda f: f >= 0 and "share_" in names[funcs[8 * f + 2]]
+        # the matched share from the file: outermost matching nodes, each counted once
+        matched, stack = 0, [0]
+        children = {}
+        for i in range(1, len(nodes) // 5):
+            children.setdefault(nodes[5 * i + 1], []).append(i)
+        while stack:
+            n = stack.pop()
+            if hit(nodes[5 * n]):
+                matched += nodes[5 * n + 3]
+                continue
+            stack.extend(children.get(n, []))
+        expected = "matched: %.1f%% of the total" % (100.0 * matched / nodes[3])
+        self.assertIn(expected, page.eval("document.getElementById('matched').textContent"))
+        self.assertGreater(100.0 * matched / nodes[3], 90)
+        rows = page.eval(ROWS % "#stats")
+        self.assertEqual(sorted(r[5].rsplit("(", 1)[1] for r in rows), ["share_20)", "share_30)", "share_50)"])
+        # a search that nests: main and the shares under it count once
+        page.type("#search", "shares_target")
+        text = page.eval("document.getElementById('matched').textContent")
+        self.assertRegex(text, r"matched: (99\.\d|100\.0)% of the total")
+
+    def test_depth_cutoff_and_sunburst(self):
+        page = self.open(self.path)
+        page.select("#depth", "3")
+        self.assertEqual(max(b["y"] for b in self.boxes(page)), 3 * 22)
+        page.select("#cutoff", "0.01")
+        page.select("#style", "sunburst")
+        arcs = page.eval("document.querySelectorAll('#chart-svg path.box').length")
+        self.assertGreaterEqual(arcs, 5)
+
+    def test_source_lines_of_a_function(self):
+        page = self.open(self.path)
+        page.type("#search", "share_50")
+        page.click("#stats tbody tr")
+        rows = page.eval(ROWS % "#lines")
+        hot = [r for r in rows if r[1]]
+        self.assertTrue(any("burn(5 * UNIT)" in r[3] for r in hot), rows)
+        self.assertTrue(any(r[3].strip().startswith("def share_50") for r in rows), "the source text is shown")
+
+
+WORKLOAD = '''
+import json, re
+def leaf(n): return sum(i * i for i in range(n))
+def a(): return leaf(20000)
+def b(): return leaf(60000) + a()
+def fib(n): return n if n < 2 else fib(n - 1) + fib(n - 2)
+def main():
+    for i in range(20):
+        a(); b(); fib(12); json.dumps([{"x": i}] * 50); re.sub(r"a+", "b", "caaat" * 10)
+main()
+'''
+
+
+class PstatsFileTest(ViewerCase):
+    """A .prof written by cProfile itself, turned into a page by `pyattach view --html`."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        script = os.path.join(cls.dir, "workload.py")
+        with open(script, "w") as f:
+            f.write(WORKLOAD)
+        cls.prof = os.path.join(cls.dir, "workload.prof")
+        subprocess.run([PYTHON, "-m", "cProfile", "-o", cls.prof, script], check=True, timeout=120)
+        cls.path = os.path.join(cls.dir, "workload.html")
+        result = h.run_pyattach(["view", cls.prof, "--html", cls.path])
+        if result.rc != 0:
+            raise AssertionError(result.stderr)
+        cls.stats = pstats.Stats(cls.prof)
+        cls.by_name = dict((pstats.func_std_string(k), k) for k in cls.stats.stats)
+
+    def all_rows(self, page):
+        if page.eval("!document.getElementById('more').hidden"):
+            page.click("#showall")
+        return page.eval(ROWS % "#stats")
+
+    def test_it_opens_with_the_approximation_notice_and_every_function(self):
+        page = self.open(self.path)
+        self.assertTrue(page.eval("!document.getElementById('approx').hidden && "
+                                  "document.getElementById('approx').offsetHeight > 0"))
+        rows = self.all_rows(page)
+        self.assertEqual(sorted(r[5] for r in rows), sorted(self.by_name))
+        names = [b["name"] for b in self.boxes(page)]
+        self.assertIn(pstats.func_std_string(next(k for k in self.by_name.values() if k[2] == "main")), names)
+        self.assertTrue(any(n.endswith("(leaf)") for n in names))
+
+    def test_sorting_each_column_orders_as_pstats(self):
+        page = self.open(self.path)
+        self.all_rows(page)
+        keys = {"ncalls": ("calls", 1), "tottime": ("tottime", 2), "cumtime": ("cumulative", 3)}
+        for column, (key, index) in keys.items():
+            page.click("#stats th[data-col=%s]" % column)
+            shown = [self.stats.stats[self.by_name[r[5]]][index] for r in page.eval(ROWS % "#stats")]
+            self.stats.sort_stats(key)
+            expected = [self.stats.stats[f][index] for f in self.stats.fcn_list]
+            self.assertEqual(shown, expected, column)
+        page.click("#stats th[data-col=name]")
+        self.stats.sort_stats("stdname")
+        self.assertEqual([r[5] for r in page.eval(ROWS % "#stats")],
+                         [pstats.func_std_string(f) for f in self.stats.fcn_list])
+        for column, value in (("percall_tt", lambda s: s[2] / s[1] if s[1] else 0),
+                              ("percall_ct", lambda s: s[3] / s[0] if s[0] else 0)):
+            page.click("#stats th[data-col=%s]" % column)
+            shown = [value(self.stats.stats[self.by_name[r[5]]]) for r in page.eval(ROWS % "#stats")]
+            self.assertEqual(shown, sorted(shown, reverse=True), column)
+        page.click("#stats th[data-col=percall_ct]")  # a second click: ascending
+        shown = [self.stats.stats[self.by_name[r[5]]] for r in page.eval(ROWS % "#stats")]
+        shown = [s[3] / s[0] if s[0] else 0 for s in shown]
+        self.assertEqual(shown, sorted(shown))
+
+    def test_a_row_click_shows_callers_and_callees_with_the_pstats_figures(self):
+        page = self.open(self.path)
+        page.type("#search", "(leaf)")
+        page.click("#stats tbody tr")
+        leaf = next(k for k in self.stats.stats if k[2] == "leaf")
+        self.assertEqual(page.eval("document.getElementById('sw-name').textContent"), pstats.func_std_string(leaf))
+        callers = {r[3]: r for r in page.eval(ROWS % "#callers")}
+        expected = self.stats.stats[leaf][4]
+        self.assertEqual(sorted(callers), sorted(pstats.func_std_string(k) for k in expected))
+        for caller, (nc, cc, tt, ct) in expected.items():
+            row = callers[pstats.func_std_string(caller)]
+            self.assertEqual(row[0], str(nc) if nc == cc else "%d/%d" % (nc, cc))
+            self.assertEqual((float(row[1]), float(row[2])), (fmt4(tt), fmt4(ct)))
+        self.stats.calc_callees()
+        callees = {r[3]: r for r in page.eval(ROWS % "#callees")}
+        self.assertEqual(sorted(callees), sorted(pstats.func_std_string(k) for k in self.stats.all_callees[leaf]))
+        # a callees row leads on: b's callees are leaf and a
+        b = next(k for k in self.stats.stats if k[2] == "b")
+        page.type("#search", "(b)")
+        page.click("#stats tbody tr")
+        callees = sorted(r[3] for r in page.eval(ROWS % "#callees"))
+        self.assertEqual(callees, sorted(pstats.func_std_string(k) for k in self.stats.all_callees[b]))
+        self.assertGreater(page.eval("document.querySelectorAll('#callers-svg .box').length"), 1)
+        self.assertGreater(page.eval("document.querySelectorAll('#callees-svg .box').length"), 1)
+        # and can become the chart's root
+        page.click("#sw-root")
+        self.assertEqual(self.boxes(page)[0]["name"], pstats.func_std_string(b))
+
+
+class GunicornTest(ViewerCase):
+    """A -s recording of a 2-worker gunicorn serving Django (tests/django_site)."""
+
+    def test_both_workers_are_roots_and_library_code_folds(self):
+        servers.require_tools()
+        port = servers.free_port()
+        with servers.gunicorn_sync(port) as server:
+            workers = servers.children(server.pid)
+            self.assertEqual(len(workers), 2)
+            with servers.Load(server.port, seconds=5):
+                time.sleep(0.5)
+                path = self.record("gunicorn.html", ["-p", server.pid, "-s", "-d", 3])
+        page = self.open(path)
+        options = page.eval("[...document.querySelectorAll('#root option')].map((o) => o.value)")
+        for pid in workers:
+            self.assertTrue(any(o.startswith("<process %d:" % pid) for o in options), (pid, options))
+        for pid in workers:
+            label = next(o for o in options if o.startswith("<process %d:" % pid))
+            page.select("#root", label)
+            boxes = self.boxes(page)
+            self.assertEqual(boxes[0]["name"], "{%s}" % label[1:-1], "the worker is the chart's root (as pstats names it)")
+            self.assertGreater(len(boxes), 5)
+        page.select("#root", "all")
+        page.click("#hidelib")
+        boxes = self.boxes(page)
+        lib = page.eval("[...document.querySelectorAll('#chart-svg .box')].filter((e) => PA.isLibrary(PA.app.profile, "
+                        "+e.dataset.func)).length")
+        self.assertEqual(lib, 0, "no library box once library code is hidden")
+        views = [b for b in boxes if "/shop/views.py:" in b["name"]]
+        self.assertTrue(views, "the site's own views are shown")
+        self.assertLessEqual(min(b["y"] for b in views) // 22, 3, "views right under the process roots")
+
+
+class ScreenshotTest(ViewerCase):
+    """The README's pictures, from a recording of tests/targets/demo_app.py."""
+
+    def test_icicle_sunburst_and_sandwich(self):
+        with h.Target([PYTHON, h.script_path("demo_app.py")], ready=False) as target:
+            time.sleep(0.5)
+            path = self.record("demo.html", ["-p", target.pid, "-d", 3])
+        out = os.environ.get("PYATTACH_SCREENSHOTS") or self.dir
+        page = self.open(path)
+        page.screenshot(os.path.join(out, "viewer-icicle.png"))
+        page.select("#style", "sunburst")
+        page.screenshot(os.path.join(out, "viewer-sunburst.png"))
+        page.select("#style", "icicle")
+        page.type("#search", "(handle_order)")
+        page.click("#stats tbody tr")
+        page.type("#search", "")  # no highlight in the picture
+        self.assertFalse(page.eval("document.getElementById('sandwich').hidden"))
+        page.screenshot(os.path.join(out, "viewer-sandwich.png"), "#sandwich")
+        for name in ("viewer-icicle.png", "viewer-sunburst.png", "viewer-sandwich.png"):
+            with open(os.path.join(out, name), "rb") as f:
+                self.assertEqual(f.read(8), b"\x89PNG\r\n\x1a\n")

@@ -1,0 +1,99 @@
+/* Chart geometry, free of the DOM: which boxes of a tree are shown from a root (depth
+ * and cutoff as snakeviz has them), where each one lies, and the search arithmetic. */
+'use strict';
+(function (PA) {
+  /* Boxes from `root`: {node, depth, x0, x1} with x in [0, 1] of the root's total time,
+   * children left to right by time (largest first), each at its true share of its parent.
+   * depth: levels below the root shown (the root is level 0, levels 0..depth).
+   * cutoff: a child at or below this fraction of its parent's time is hidden (and so is
+   * everything under it), as snakeviz's 1/1000, 1/100, none.
+   * minWidth: boxes narrower than this (a fraction of the whole width) are not listed. */
+  function boxes(tree, root, depth, cutoff, minWidth) {
+    const out = [];
+    const whole = tree.total[root];
+    if (!(whole > 0)) return out;
+    const stack = [[root, 0, 0]];
+    while (stack.length) {
+      const [node, level, x0] = stack.pop();
+      const w = tree.total[node] / whole;
+      out.push({ node, depth: level, x0, x1: x0 + w });
+      if (level >= depth) continue;
+      let x = x0;
+      const kids = tree.kids, end = tree.start[node + 1];
+      const pending = [];
+      for (let k = tree.start[node]; k < end; k++) {
+        const c = kids[k];
+        const share = tree.total[node] > 0 ? tree.total[c] / tree.total[node] : 0;
+        const cw = tree.total[c] / whole;
+        if (share > cutoff && cw >= minWidth) pending.push([c, level + 1, x]);
+        x += cw;
+      }
+      for (let i = pending.length - 1; i >= 0; i--) stack.push(pending[i]);
+    }
+    return out;
+  }
+
+  /* A sunburst arc for a box: angles in radians, radii in rings. */
+  function arc(box, ringWidth, hole) {
+    return { a0: box.x0 * 2 * Math.PI, a1: box.x1 * 2 * Math.PI,
+      r0: hole + box.depth * ringWidth, r1: hole + (box.depth + 1) * ringWidth };
+  }
+
+  /* An SVG path for a ring segment centred at (cx, cy). */
+  function arcPath(a, cx, cy) {
+    const p = (r, t) => (cx + r * Math.sin(t)).toFixed(2) + ',' + (cy - r * Math.cos(t)).toFixed(2);
+    const span = a.a1 - a.a0;
+    if (span >= 2 * Math.PI - 1e-9) { /* a full ring: two halves */
+      const m = a.a0 + Math.PI;
+      return 'M' + p(a.r1, a.a0) + 'A' + a.r1 + ',' + a.r1 + ' 0 1 1 ' + p(a.r1, m) + 'A' + a.r1 + ',' + a.r1 +
+        ' 0 1 1 ' + p(a.r1, a.a0) + (a.r0 > 0 ? 'M' + p(a.r0, a.a0) + 'A' + a.r0 + ',' + a.r0 + ' 0 1 0 ' +
+        p(a.r0, m) + 'A' + a.r0 + ',' + a.r0 + ' 0 1 0 ' + p(a.r0, a.a0) : '') + 'Z';
+    }
+    const large = span > Math.PI ? 1 : 0;
+    return 'M' + p(a.r0, a.a0) + 'L' + p(a.r1, a.a0) + 'A' + a.r1 + ',' + a.r1 + ' 0 ' + large + ' 1 ' +
+      p(a.r1, a.a1) + 'L' + p(a.r0, a.a1) + (a.r0 > 0 ? 'A' + a.r0 + ',' + a.r0 + ' 0 ' + large + ' 0 ' +
+      p(a.r0, a.a0) : '') + 'Z';
+  }
+
+  /* A case-insensitive test on "file:line(function)"; null for an empty query. */
+  function matcher(names, query) {
+    const q = query.trim().toLowerCase();
+    if (!q) return null;
+    const hit = new Uint8Array(names.length);
+    for (let i = 0; i < names.length; i++) hit[i] = names[i].toLowerCase().includes(q) ? 1 : 0;
+    return hit;
+  }
+
+  /* The time under `root` spent in matching functions, each sample once: the total of
+   * every matching node that has no matching node between it and the root. */
+  function matchedTime(tree, root, hit) {
+    let sum = 0;
+    const stack = [root];
+    while (stack.length) {
+      const node = stack.pop();
+      if (tree.func[node] >= 0 && hit[tree.func[node]]) { sum += tree.total[node]; continue; }
+      for (let k = tree.start[node]; k < tree.start[node + 1]; k++) stack.push(tree.kids[k]);
+    }
+    return sum;
+  }
+
+  /* Rows of the stats table in the order pstats' sort_stats(key) gives: times and calls
+   * descending, the name ascending; ties keep the table's order. flip reverses it. */
+  const SORT = {
+    ncalls: (p, i) => p.nc[i], tottime: (p, i) => p.tt[i],
+    percall_tt: (p, i) => (p.nc[i] ? p.tt[i] / p.nc[i] : 0),
+    cumtime: (p, i) => p.ct[i], percall_ct: (p, i) => (p.cc[i] ? p.ct[i] / p.cc[i] : 0),
+  };
+  function sortRows(p, rows, column, flip) {
+    const out = rows.slice();
+    if (column === 'name') {
+      out.sort((a, b) => (p.names[a] < p.names[b] ? -1 : p.names[a] > p.names[b] ? 1 : 0) * (flip ? -1 : 1));
+    } else {
+      const key = SORT[column];
+      out.sort((a, b) => (key(p, b) - key(p, a)) * (flip ? -1 : 1));
+    }
+    return out;
+  }
+
+  Object.assign(PA, { boxes, arc, arcPath, matcher, matchedTime, sortRows });
+})(typeof module === 'object' ? module.exports : (self.PA = self.PA || {}));
