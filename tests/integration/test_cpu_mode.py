@@ -18,18 +18,31 @@ DURATION = 8
 OFF_CPU = ("sleeping", "receiving")
 MAX_OFF_CPU = 0.01  # share of the profile
 TOLERANCE = 0.03    # compute's share against the measured one
+# The waiting phases burn some CPU entering and leaving their system calls: about 0.4 % of
+# the thread's CPU on a quiet machine, about 3 % here under the sanitized suite's load. A
+# sample lands in those bursts too rarely to credit them (crediting them would also
+# break MAX_OFF_CPU), and the burst after a wake-up is credited with the compute
+# stack that follows it; so compute's share may exceed the measured one by what the
+# waiting phases burned, never more, and never fall below it by more than TOLERANCE.
 # top's plain rows: %Own %Total OwnTime TotalTime Calls Function File:Line
 TOP_ROW = re.compile(r"^\s*([\d.]+)\s+([\d.]+)\s+[\d.]+\s+[\d.]+\s+\d+\s+(\S+)\s+\S+:\d+\s*$")
 
 
 def measured_shares(before, after):
-    """The thread's CPU time between two TOTALS: compute's share of it, and the
-    waiting phases' share of the wall time (that they really waited)."""
+    """The thread's CPU time between two TOTALS: compute's share of it, the
+    waiting phases' share of it, and their share of the wall time (that they
+    really waited)."""
     def delta(phase, field):
         return after["phases"][phase][field] - before["phases"][phase][field]
     cpu = after["cpu"] - before["cpu"]
     wall = after["wall"] - before["wall"]
-    return delta("compute", "cpu") / cpu, sum(delta(p, "wall") for p in OFF_CPU) / wall
+    return (delta("compute", "cpu") / cpu, sum(delta(p, "cpu") for p in OFF_CPU) / cpu,
+            sum(delta(p, "wall") for p in OFF_CPU) / wall)
+
+
+def assert_compute_share(test, share, truth, waiting_cpu, detail):
+    test.assertGreaterEqual(share, truth - TOLERANCE, detail)
+    test.assertLessEqual(share, truth + waiting_cpu + TOLERANCE, detail)
 
 
 class CpuMode(unittest.TestCase):
@@ -51,7 +64,7 @@ class CpuMode(unittest.TestCase):
                 r = harness.run_pyattach(["-p", target.pid, "-m", "cpu", "-d", DURATION, "-q", "-o", out])
                 after = read_totals(target)
             self.assertEqual(r.rc, 0, r.stderr)
-            compute_truth, waited = measured_shares(before, after)
+            compute_truth, waiting_cpu, waited = measured_shares(before, after)
             self.check_truth(label, waited)
             stats = load_stats(out)
             total = sum(value[2] for value in stats.values())  # tottime: each sample once
@@ -61,10 +74,10 @@ class CpuMode(unittest.TestCase):
             self.assertGreater(total, 1.0, "%s: %.2f s in the profile" % (label, total))
             off = sum(cumulative.get(name, 0.0) for name in OFF_CPU) / total
             compute = cumulative.get("compute", 0.0) / total
-            detail = "%s: compute %.3f (measured %.3f), waiting %.4f of %.2f s; %r" % (
-                label, compute, compute_truth, off, total, sorted(cumulative.items()))
+            detail = "%s: compute %.3f (measured %.3f, waiting phases' CPU %.3f), waiting %.4f of %.2f s; %r" % (
+                label, compute, compute_truth, waiting_cpu, off, total, sorted(cumulative.items()))
             self.assertLessEqual(off, MAX_OFF_CPU, detail)
-            self.assertLessEqual(abs(compute - compute_truth), TOLERANCE, detail)
+            assert_compute_share(self, compute, compute_truth, waiting_cpu, detail)
 
         harness.for_each_interpreter(self, check)
 
@@ -77,16 +90,17 @@ class CpuMode(unittest.TestCase):
                                           "--delay", "3"])
                 after = read_totals(target)
             self.assertEqual(r.rc, 0, r.stderr)
-            compute_truth, waited = measured_shares(before, after)
+            compute_truth, waiting_cpu, waited = measured_shares(before, after)
             self.check_truth(label, waited)
             total = {}
             for m in map(TOP_ROW.match, r.stdout.splitlines()):
                 if m:
                     total[m.group(3)] = float(m.group(2)) / 100
-            detail = "%s: measured compute %.3f; top:\n%s" % (label, compute_truth, r.stdout)
+            detail = "%s: measured compute %.3f, waiting phases' CPU %.3f; top:\n%s" % (
+                label, compute_truth, waiting_cpu, r.stdout)
             self.assertIn("compute", total, detail)
             self.assertLessEqual(sum(total.get(name, 0.0) for name in OFF_CPU), MAX_OFF_CPU, detail)
-            self.assertLessEqual(abs(total["compute"] - compute_truth), TOLERANCE, detail)
+            assert_compute_share(self, total["compute"], compute_truth, waiting_cpu, detail)
 
         harness.for_each_interpreter(self, check)
 
