@@ -120,9 +120,47 @@ void pa_output_discard(struct pa_output_file *f)
  * ones) is found full only at the write, which still fails cleanly. */
 #define RESERVED_BYTES 4096
 
+/* NAME is a device, a pipe or a socket (/dev/null, /dev/stdout, a shell's >(...)):
+ * written in place. Renaming a temporary file over it would replace the device node
+ * itself (as root, /dev/null became a regular file). O_NONBLOCK makes a pipe without
+ * a reader fail now (ENXIO) instead of hanging before the first sample. */
+static enum pa_status open_in_place(const char *path, struct pa_output_file **out, struct pa_error *err)
+{
+    int fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) {
+        int error = errno;
+        return output_error(path, error == ENXIO ? "a pipe with no reader" : "cannot open", error == ENXIO ? 0 : error,
+                            err);
+    }
+    int flags = fcntl(fd, F_GETFL);
+    if (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) != 0) {
+        int error = errno;
+        close(fd);
+        return output_error(path, "cannot open", error, err);
+    }
+    struct pa_output_file *f = calloc(1, sizeof *f);
+    if (f == NULL) {
+        close(fd);
+        return pa_fail(err, PA_E_NOMEM, "out of memory");
+    }
+    f->fd = fd;
+    f->in_place = true;
+    snprintf(f->path, sizeof f->path, "%s", path);
+    link_file(f);
+    *out = f;
+    return PA_OK;
+}
+
 enum pa_status pa_output_open(const char *path, struct pa_output_file **out, struct pa_error *err)
 {
     *out = NULL;
+    struct stat target;
+    if (stat(path, &target) == 0) {
+        if (S_ISDIR(target.st_mode))
+            return output_error(path, "a directory", 0, err);
+        if (!S_ISREG(target.st_mode))
+            return open_in_place(path, out, err);
+    }
     char dir_buf[PATH_MAX], base_buf[PATH_MAX];
     snprintf(dir_buf, sizeof dir_buf, "%s", path);
     snprintf(base_buf, sizeof base_buf, "%s", path);
@@ -174,7 +212,8 @@ enum pa_status pa_output_commit(struct pa_output_file *f, const struct pa_writer
     struct pa_error write_err = {0};
     enum pa_status status = ops->write(writer, out, &write_err);
     int error = 0;
-    if (status == PA_OK && (fflush(out) != 0 || fsync(f->fd) != 0 || ferror(out)))
+    /* A device or a pipe has nothing to sync (fsync fails with EINVAL on /dev/null). */
+    if (status == PA_OK && (fflush(out) != 0 || (!f->in_place && fsync(f->fd) != 0) || ferror(out)))
         error = errno ? errno : EIO;
     if (fclose(out) != 0 && error == 0 && status == PA_OK)
         error = errno ? errno : EIO;
@@ -182,9 +221,9 @@ enum pa_status pa_output_commit(struct pa_output_file *f, const struct pa_writer
     /* mkstemp makes the file 0600; a profile is as readable as any file the user writes. */
     mode_t mask = umask(0);
     umask(mask);
-    if (status == PA_OK && error == 0 && chmod(f->temp, 0666 & ~mask) != 0)
+    if (status == PA_OK && error == 0 && !f->in_place && chmod(f->temp, 0666 & ~mask) != 0)
         error = errno;
-    if (status == PA_OK && error == 0 && rename(f->temp, f->path) != 0)
+    if (status == PA_OK && error == 0 && !f->in_place && rename(f->temp, f->path) != 0)
         error = errno;
     if (status == PA_OK && error == 0)
         f->temp[0] = '\0'; /* renamed: nothing to remove */

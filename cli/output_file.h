@@ -1,5 +1,6 @@
 /* Output files: the name template (%p %t %h %%) and the atomic write (a temporary
- * file in the same directory, flushed and synced, then renamed over the name). */
+ * file in the same directory, flushed and synced, then renamed over the name; a
+ * device or a pipe, such as /dev/null, is written in place). */
 #ifndef PYATTACH_OUTPUT_FILE_H
 #define PYATTACH_OUTPUT_FILE_H
 
@@ -25,11 +26,12 @@ struct pa_output_file {
     char path[4096];              /* NAME */
     char temp[4096];              /* the temporary file; empty once closed */
     int fd;
+    bool in_place;                /* NAME is a device or a pipe, written directly (temp empty) */
     struct pa_output_file *next;  /* the list of open files */
 };
 
 /* Creates path's temporary file and reserves a first block of it (a full disk fails
- * here, not after sampling). PA_E_OUTPUT with one line naming path and the cause; a
+ * here, not after sampling); opens path itself when it is a device, a pipe or a socket. PA_E_OUTPUT with one line naming path and the cause; a
  * missing directory is not created. On success *out is to be committed or discarded. */
 enum pa_status pa_output_open(const char *path, struct pa_output_file **out, struct pa_error *err);
 

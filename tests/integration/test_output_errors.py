@@ -11,6 +11,7 @@
 import contextlib
 import os
 import re
+import stat
 import subprocess
 import tempfile
 import time
@@ -176,6 +177,63 @@ class OutputCheckedFirst(unittest.TestCase):
             self.assertEqual(os.listdir(self.tmp), ["out.prof"])
             with open(out, "rb") as f:
                 self.assertEqual(f.read(), b"previous profile")
+
+
+class OutputInPlace(unittest.TestCase):
+    """A device, a pipe or a terminal named by -o is written in place: renaming the
+    temporary file over /dev/null replaced the device node with a regular file (as
+    root). A device node of our own stands for /dev/null here, so a regression
+    cannot break the machine's."""
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="pyattach-inplace-")
+        self.addCleanup(subprocess.call, ["rm", "-rf", self.tmp])
+        target = h.Target([PYTHON, h.script_path("prod_busy.py")], own_session=True).__enter__()
+        self.addCleanup(target.kill)
+        self.target = target
+
+    def test_a_device_stays_a_device(self):
+        null = os.path.join(self.tmp, "null")
+        os.mknod(null, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+        result = h.run_pyattach(["-p", self.target.pid, "-d", 1, "-q", "-o", null])
+        self.assertEqual(result.rc, 0, result.stderr)
+        st = os.stat(null)
+        self.assertTrue(stat.S_ISCHR(st.st_mode), "the device node was replaced")
+        self.assertEqual(st.st_rdev, os.makedev(1, 3))
+        self.assertEqual(sorted(os.listdir(self.tmp)), ["null"], "a temporary file was left behind")
+
+    def test_a_pipe_with_a_reader_gets_the_profile(self):
+        fifo = os.path.join(self.tmp, "fifo")
+        os.mkfifo(fifo)
+        reader = subprocess.Popen(["cat", fifo], stdout=subprocess.PIPE)
+        self.addCleanup(reader.wait)
+        self.addCleanup(reader.kill)
+        result = h.run_pyattach(["-p", self.target.pid, "-d", 1, "-q", "-o", fifo])
+        self.assertEqual(result.rc, 0, result.stderr)
+        data, _ = reader.communicate(timeout=30)
+        copy = os.path.join(self.tmp, "copy.prof")
+        with open(copy, "wb") as f:
+            f.write(data)
+        check = subprocess.run(["/usr/bin/python3", "-c", "import pstats, sys; "
+                                "print(pstats.Stats(sys.argv[1]).total_tt > 0)", copy],
+                               capture_output=True, text=True, timeout=60)
+        self.assertEqual(check.stdout.strip(), "True", check.stderr)
+
+    def test_a_pipe_without_a_reader_fails_at_once(self):
+        fifo = os.path.join(self.tmp, "fifo")
+        os.mkfifo(fifo)
+        start = time.monotonic()
+        result = h.run_pyattach(["-p", self.target.pid, "-d", 20, "-o", fifo])
+        self.assertLess(time.monotonic() - start, AT_ONCE)
+        self.assertEqual(result.rc, 3, result.stderr)
+        self.assertEqual(result.stderr, "pyattach: cannot write %s: a pipe with no reader\n" % fifo)
+
+    def test_a_directory_fails_at_once(self):
+        start = time.monotonic()
+        result = h.run_pyattach(["-p", self.target.pid, "-d", 20, "-o", self.tmp])
+        self.assertLess(time.monotonic() - start, AT_ONCE)
+        self.assertEqual(result.rc, 3, result.stderr)
+        self.assertEqual(result.stderr, "pyattach: cannot write %s: a directory\n" % self.tmp)
+        self.assertEqual(os.listdir(self.tmp), [])
 
 
 class TopSaveKey(unittest.TestCase):
