@@ -5,10 +5,8 @@
 # error. Set PYATTACH_SCREENSHOTS=DIR to write the README's screenshots there
 # (PYATTACH_SCREENSHOTS=../../docs ... -m unittest test_html_viewer.ScreenshotTest).
 import cProfile
-import json
 import os
 import pstats
-import re
 import shutil
 import subprocess
 import tempfile
@@ -34,8 +32,7 @@ def fmt4(x):
 
 def page_data(path):
     with open(path, encoding="utf-8") as f:
-        html = f.read()
-    return json.loads(re.search(r'<script type="application/json" id="pyattach-data">(.*?)</script>', html, re.S).group(1))
+        return browser.page_data(f.read())
 
 
 class ViewerCase(unittest.TestCase):

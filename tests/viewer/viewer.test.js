@@ -181,3 +181,14 @@ test('a cProfile dump where nothing is uncalled: the function of the largest cum
   assert.deepEqual(roots, [0]);
   assert.equal(t.total[0], 9);
 });
+
+test('the page data: plain JSON, or deflated and base64-encoded as output/html_page.c writes it', async () => {
+  const zlib = require('node:zlib');
+  const data = { strings: ['a\u00e9\u4e2d'], nodes: Array.from({ length: 5000 }, (_, i) => i * 7) };
+  const text = JSON.stringify(data);
+  assert.deepEqual(await PA.decode(text, undefined), data);
+  const packed = zlib.deflateSync(Buffer.from(text, 'utf8')).toString('base64');
+  assert.deepEqual(await PA.decode(packed, 'deflate-base64'), data);
+  assert.deepEqual(await PA.decode('\n' + packed + '\n', 'deflate-base64'), data);
+  await assert.rejects(PA.decode('AAAA', 'deflate-base64'));
+});
