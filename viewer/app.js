@@ -3,7 +3,6 @@
  * and answers the controls. Geometry and arithmetic live in model.js and layout.js. */
 'use strict';
 (function (PA) {
-  const ROW = 22;           /* icicle row height, px */
   const TABLE_ROWS = 100;   /* rows drawn before "show all" (snakeviz pages its table too) */
   const $ = (id) => document.getElementById(id);
   const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
@@ -53,7 +52,15 @@
       drawMatched();
     }
 
+    /* Row height and label width from the chart's font (viewer.css --chart-font: larger
+     * on a 4K screen): 22 px rows at 12 px, labels cut at ~0.6 em a character. */
+    function chartFont() {
+      const px = parseFloat(getComputedStyle(document.documentElement).getPropertyValue('--chart-font')) || 12;
+      return { row: Math.round(px * 22 / 12), base: Math.round(px * 15 / 12), char: px * 0.6 };
+    }
+
     function icicleSvg(tree, root, width, upward, id) {
+      const { row: ROW, base, char } = chartFont();
       const list = PA.boxes(tree, root, st.depth, st.cutoff, 0.5 / width);
       let levels = 0;
       for (const b of list) levels = Math.max(levels, b.depth + 1);
@@ -66,9 +73,9 @@
         const cls = 'box' + (st.hit && f >= 0 && st.hit[f] ? ' match' : '');
         parts.push('<rect class="' + cls + '" data-node="' + b.node + '" data-func="' + f + '" x="' + x.toFixed(2) +
           '" y="' + y + '" width="' + w.toFixed(2) + '" height="' + (ROW - 1) + '" fill="' + color(f) + '"></rect>');
-        if (w > 36) {
-          const text = label(f), fit = Math.floor((w - 6) / 6.6);
-          parts.push('<text x="' + (x + 3).toFixed(2) + '" y="' + (y + 15) + '">' +
+        if (w > 5 * char) {
+          const text = label(f), fit = Math.floor((w - 6) / char);
+          parts.push('<text x="' + (x + 3).toFixed(2) + '" y="' + (y + base) + '">' +
             esc(text.length > fit ? text.slice(0, Math.max(fit - 1, 1)) + '\u2026' : text) + '</text>');
         }
       }
