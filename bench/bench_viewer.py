@@ -1,0 +1,159 @@
+#!/usr/bin/python3
+# The HTML viewer's size and speed (issue 13): a real recording of a program of 20 000
+# functions (bench/targets/many_functions.py) at 1 kHz for 10 minutes, written with
+# -o out.html, then opened in Debian's headless chromium through the DevTools protocol
+# (tests/integration/browser.py) and timed with the browser's own clock:
+#
+#     /usr/bin/python3 bench/bench_viewer.py [--pyattach PATH] [--seconds 600] [--rate 1000]
+#         [--runs 5] [--keep out.html] [--page out.html]
+#
+# - size: the file's bytes (target < 5 MB);
+# - first render: the viewer's performance mark set after the first frame that shows
+#   the chart and the table ("pyattach-painted", viewer/app.js), in ms since the
+#   navigation started (performance.timeOrigin); the page is opened afresh each run
+#   (target < 1.5 s);
+# - zoom, search, sort: performance.now() in the page from just before the viewer's own
+#   handler runs (a click event on a box, an input event on the search field, a click
+#   on a column head) to the frame after (requestAnimationFrame, then a task: style,
+#   layout and paint of the result included) (target < 100 ms each).
+# Medians over --runs; every run's figure is printed too. --page measures an existing
+# file instead of recording one. A benchmark, not a test: it prints the table and
+# exits 1 when a target is missed. It kills only the target it started, by its PID.
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
+import browser  # noqa: E402
+
+MB = 1e6
+
+# Runs `action` (JavaScript statements) and answers the ms until the next frame is done.
+TIMED = """(async () => {
+  const t0 = performance.now();
+  %s
+  await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+  return performance.now() - t0;
+})()"""
+
+# The widest box below the chart's root that has children of its own: a zoom that redraws.
+ZOOM_TARGET = """(() => {
+  const st = PA.app.state, t = st.tree;
+  let best = -1;
+  for (const el of document.querySelectorAll('#chart-svg .box')) {
+    const n = +el.dataset.node;
+    if (n === st.root || t.start[n + 1] === t.start[n]) continue;
+    if (best < 0 || t.total[n] > t.total[best]) best = n;
+  }
+  return best;
+})()"""
+
+
+def record(args, out):
+    with tempfile.TemporaryDirectory(prefix="pyattach-bench-viewer-") as mods:
+        target = subprocess.Popen([args.python, os.path.join(HERE, "targets", "many_functions.py"), "--dir", mods,
+                                   "--functions", str(args.functions)], stdout=subprocess.PIPE)
+        try:
+            line = target.stdout.readline().decode()
+            if not line.startswith("READY"):
+                raise RuntimeError("the target did not start: %r" % line)
+            cmd = [args.pyattach, "-p", str(target.pid), "-d", str(args.seconds), "-r", str(args.rate), "-o", out]
+            print("$ " + " ".join(cmd), flush=True)
+            result = subprocess.run(cmd, stderr=subprocess.PIPE)
+            sys.stderr.write(result.stderr.decode(errors="replace"))
+            if result.returncode != 0:
+                raise RuntimeError("pyattach failed (%d)" % result.returncode)
+        finally:
+            target.kill()  # the one we started, by its PID
+            target.wait()
+
+
+def measure(page_path, runs):
+    figures = {"first render": [], "zoom in": [], "zoom out": [], "search (many)": [], "search (one)": [],
+               "search cleared": []}
+    info = None
+    with browser.Browser() as b:
+        for run in range(runs):
+            page = b.open("file://" + page_path)
+            marks = page.eval("Object.fromEntries(performance.getEntriesByType('mark').map((m) => [m.name, m.startTime]))")
+            nav = page.eval("performance.getEntriesByType('navigation')[0].toJSON()")
+            figures["first render"].append(marks["pyattach-painted"])
+            if info is None:
+                info = page.eval("(() => { const p = PA.app.profile; return {funcs: p.nfuncs, nodes: p.tree.size, "
+                                 "boxes: document.querySelectorAll('#chart-svg .box').length, "
+                                 "rows: document.querySelectorAll('#stats tbody tr').length}; })()")
+                info["marks"] = marks
+                info["nav"] = dict((k, nav[k]) for k in ("responseEnd", "domInteractive", "loadEventEnd"))
+            node = page.eval(ZOOM_TARGET)
+            figures["zoom in"].append(page.eval(TIMED % (
+                "document.querySelector(\"#chart-svg .box[data-node='%d']\").dispatchEvent("
+                "new MouseEvent('click', {bubbles: true}));" % node)))
+            figures["zoom out"].append(page.eval(TIMED % (
+                "document.querySelector('#crumbs a').dispatchEvent(new MouseEvent('click', {bubbles: true}));")))
+            for label, query in (("search (many)", "fn1"), ("search (one)", "fn12345_"), ("search cleared", "")):
+                figures[label].append(page.eval(TIMED % (
+                    "const s = document.getElementById('search'); s.value = %r; "
+                    "s.dispatchEvent(new Event('input', {bubbles: true}));" % query)))
+            for col in ("ncalls", "tottime", "percall_tt", "cumtime", "percall_ct", "name"):
+                for turn in ("", " again"):
+                    figures.setdefault("sort " + col + turn, []).append(page.eval(TIMED % (
+                        "document.querySelector('#stats th[data-col=%s]').dispatchEvent("
+                        "new MouseEvent('click', {bubbles: true}));" % col)))
+            if page.errors:
+                raise RuntimeError("errors in the page's console: %s" % page.errors)
+            page.send("Page.close")
+    return figures, info
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--pyattach", default=os.environ.get("PYATTACH", os.path.join(ROOT, "build", "pyattach")))
+    parser.add_argument("--python", default="/usr/bin/python3")
+    parser.add_argument("--seconds", type=float, default=600)
+    parser.add_argument("--rate", type=int, default=1000)
+    parser.add_argument("--functions", type=int, default=20000)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--keep", help="write the recording here (default: a temporary file)")
+    parser.add_argument("--page", help="measure this existing page instead of recording one")
+    args = parser.parse_args()
+    tmp = None
+    if args.page:
+        path = os.path.abspath(args.page)
+    else:
+        tmp = tempfile.mkdtemp(prefix="pyattach-bench-viewer-")
+        path = os.path.abspath(args.keep or os.path.join(tmp, "out.html"))
+        record(args, path)
+    size = os.path.getsize(path)
+    figures, info = measure(path, args.runs)
+    load = os.getloadavg()
+    commit = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], stdout=subprocess.PIPE,
+                            universal_newlines=True).stdout.strip()
+    print("%s, commit %s, load average %.2f %.2f %.2f, %d CPUs; %s" % (
+        time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), commit, load[0], load[1], load[2], os.cpu_count(), path))
+    print("page: %d functions, %d tree nodes; first view %d boxes, %d table rows; marks %s; navigation %s" % (
+        info["funcs"], info["nodes"], info["boxes"], info["rows"],
+        ", ".join("%s %.0f" % kv for kv in sorted(info["marks"].items(), key=lambda kv: kv[1])),
+        ", ".join("%s %.0f" % kv for kv in info["nav"].items())))
+    rows = [("file size", "%.2f MB" % (size / MB), "< 5 MB", size < 5 * MB, "")]
+    for name, values in figures.items():
+        limit = 1500 if name == "first render" else 100
+        median = statistics.median(values)
+        rows.append((name, "%.0f ms" % median, "< %d ms" % limit, median < limit,
+                     " ".join("%.0f" % v for v in values)))
+    print("%-20s %10s %10s  %-4s  %s" % ("figure", "median", "target", "", "runs (ms)"))
+    for name, value, target, ok, runs in rows:
+        print("%-20s %10s %10s  %-4s  %s" % (name, value, target, "PASS" if ok else "FAIL", runs))
+    if tmp and not args.keep:
+        os.unlink(path)
+        os.rmdir(tmp)
+    return 0 if all(r[3] for r in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
