@@ -150,6 +150,8 @@
     const orders = new Map();
     function tableRows() {
       const flip = st.sort === 'name' ? !st.asc : st.asc, key = st.sort + (flip ? ' flip' : '');
+      const other = st.sort + (flip ? '' : ' flip');
+      if (!orders.has(key) && orders.has(other)) orders.set(key, PA.flipRows(p, orders.get(other), st.sort));
       if (!orders.has(key)) {
         const rows = [];
         for (let i = 0; i < p.nfuncs; i++) if (p.stats[i]) rows.push(i);

@@ -110,5 +110,22 @@
     return rows.slice().sort((a, b) => (key[b] - key[a]) * sign); /* stable: ties keep their order */
   }
 
-  Object.assign(PA, { boxes, arc, arcPath, matcher, matchedTime, sortRows });
+  /* sortRows(p, rows, column, !flip) from order = sortRows(p, rows, column, flip) without
+   * sorting again: the order reversed, then each run of equal keys turned back so that
+   * ties keep the table's order. */
+  function flipRows(p, order, column) {
+    const key = sortKey(p, column), out = order.slice().reverse();
+    for (let i = 0; i < out.length;) {
+      let j = i + 1;
+      while (j < out.length && key[out[j]] === key[out[i]]) j++;
+      if (j - i > 1) {
+        const run = out.slice(i, j).reverse();
+        for (let k = 0; k < run.length; k++) out[i + k] = run[k];
+      }
+      i = j;
+    }
+    return out;
+  }
+
+  Object.assign(PA, { boxes, arc, arcPath, matcher, matchedTime, sortRows, flipRows });
 })(typeof module === 'object' ? module.exports : (self.PA = self.PA || {}));

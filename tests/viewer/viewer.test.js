@@ -192,3 +192,14 @@ test('the page data: plain JSON, or deflated and base64-encoded as output/html_p
   assert.deepEqual(await PA.decode('\n' + packed + '\n', 'deflate-base64'), data);
   await assert.rejects(PA.decode('AAAA', 'deflate-base64'));
 });
+
+test('a column flipped without sorting again: the same order as sorting the other way, ties kept', () => {
+  const p = recording();
+  const rows = [0, 1, 2, 3, 4, 5, 6];
+  for (const column of ['ncalls', 'tottime', 'percall_tt', 'cumtime', 'percall_ct', 'name']) {
+    for (const flip of [false, true]) {
+      assert.deepEqual(PA.flipRows(p, PA.sortRows(p, rows, column, flip), column), PA.sortRows(p, rows, column, !flip),
+        column + (flip ? ' flipped' : ''));
+    }
+  }
+});
