@@ -14,8 +14,11 @@
 #   (target < 1.5 s);
 # - zoom, search, sort: performance.now() in the page from just before the viewer's own
 #   handler runs (a click event on a box, an input event on the search field, a click
-#   on a column head) to the frame after (requestAnimationFrame, then a task: style,
-#   layout and paint of the result included) (target < 100 ms each).
+#   on a column head) to its end ("handler"), and to the frame after ("frame":
+#   requestAnimationFrame, then a task: style, layout and paint of the result included)
+#   (target < 100 ms each). For the first render, "handler" is the mark set when the
+#   chart and table are in the DOM ("pyattach-drawn"), "frame" the one after they are
+#   painted.
 # Medians over --runs; every run's figure is printed too. Next to the wall times (what
 # the targets judge), the renderer's CPU time for the same span, from the DevTools
 # Performance.getMetrics counters (main thread, and the whole renderer process): on a
@@ -37,12 +40,14 @@ import browser  # noqa: E402
 
 MB = 1e6
 
-# Runs `action` (JavaScript statements) and answers the ms until the next frame is done.
+# Runs `action` (JavaScript statements that fire the viewer's own handler) and answers
+# the ms the handler took, and the ms until the next frame is done.
 TIMED = """(async () => {
   const t0 = performance.now();
   %s
+  const t1 = performance.now();
   await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
-  return performance.now() - t0;
+  return [t1 - t0, performance.now() - t0];
 })()"""
 
 # The widest box below the chart's root that has children of its own: a zoom that redraws.
@@ -86,9 +91,9 @@ def metrics(page):
 
 def timed(page, figures, name, statement):
     before = metrics(page)
-    wall = page.eval(TIMED % statement)
+    handler, frame = page.eval(TIMED % statement)
     after = metrics(page)
-    figures.setdefault(name, []).append((wall, 1000 * (after[0] - before[0]), 1000 * (after[1] - before[1])))
+    figures.setdefault(name, []).append((frame, 1000 * (after[0] - before[0]), 1000 * (after[1] - before[1]), handler))
 
 
 def measure(page_path, runs):
@@ -103,7 +108,8 @@ def measure(page_path, runs):
             after = metrics(page)
             marks = page.eval("Object.fromEntries(performance.getEntriesByType('mark').map((m) => [m.name, m.startTime]))")
             figures.setdefault("first render", []).append(
-                (marks["pyattach-painted"], 1000 * (after[0] - before[0]), 1000 * (after[1] - before[1])))
+                (marks["pyattach-painted"], 1000 * (after[0] - before[0]), 1000 * (after[1] - before[1]),
+                 marks["pyattach-drawn"]))
             if info is None:
                 nav = page.eval("performance.getEntriesByType('navigation')[0].toJSON()")
                 info = page.eval("(() => { const p = PA.app.profile; return {funcs: p.nfuncs, nodes: p.tree.size, "
@@ -160,20 +166,24 @@ def main():
         info["funcs"], info["nodes"], info["boxes"], info["rows"],
         ", ".join("%s %.0f" % kv for kv in sorted(info["marks"].items(), key=lambda kv: kv[1])),
         ", ".join("%s %.0f" % kv for kv in info["nav"].items())))
-    rows = [("file size", "%.2f MB" % (size / MB), "< 5 MB", size < 5 * MB, "", "", "")]
+    rows = [("file size", "", "%.2f MB" % (size / MB), "< 5 MB", size < 5 * MB, True, "", "", "")]
     for name, values in figures.items():
         limit = 1500 if name == "first render" else 100
-        wall = statistics.median(v[0] for v in values)
-        rows.append((name, "%.0f ms" % wall, "< %d ms" % limit, wall < limit,
+        frame = statistics.median(v[0] for v in values)
+        handler = statistics.median(v[3] for v in values)
+        rows.append((name, "%.0f ms" % handler, "%.0f ms" % frame, "< %d ms" % limit, handler < limit, frame < limit,
                      "%.0f" % statistics.median(v[1] for v in values), "%.0f" % statistics.median(v[2] for v in values),
                      " ".join("%.0f" % v[0] for v in values)))
-    print("%-20s %9s %10s  %-4s  %9s %9s  %s" % ("figure", "median", "target", "", "main CPU", "all CPU", "runs (ms)"))
-    for name, value, target, ok, main_cpu, cpu, runs in rows:
-        print("%-20s %9s %10s  %-4s  %9s %9s  %s" % (name, value, target, "PASS" if ok else "FAIL", main_cpu, cpu, runs))
+    print("%-20s %9s %9s %10s  %-4s %-4s %9s %8s  %s" % (
+        "figure", "handler", "frame", "target", "", "", "main CPU", "all CPU", "frame, each run (ms)"))
+    for name, handler, frame, target, ok_handler, ok_frame, main_cpu, cpu, runs in rows:
+        print("%-20s %9s %9s %10s  %-4s %-4s %9s %8s  %s" % (
+            name, handler, frame, target, "PASS" if ok_handler else "FAIL", "PASS" if ok_frame else "FAIL",
+            main_cpu, cpu, runs))
     if tmp and not args.keep:
         os.unlink(path)
         os.rmdir(tmp)
-    return 0 if all(r[3] for r in rows) else 1
+    return 0 if all(r[4] and r[5] for r in rows) else 1
 
 
 if __name__ == "__main__":
