@@ -3,7 +3,11 @@
 #include "output/html_page.h"
 
 #include <errno.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 #include "output/json.h"
 
@@ -13,6 +17,72 @@ extern const char pa_viewer_css[], pa_viewer_body[], pa_viewer_js[];
 /* No request leaves the page: everything is inline, and the policy says so to the
  * browser too (no fetch, no image, font or frame from anywhere). */
 #define CSP "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"
+
+/* The data as zlib-deflated, base64-encoded JSON (viewer/app.js inflates it with the
+ * browser's DecompressionStream): a long recording's JSON is mostly digits and source
+ * text, which deflate shrinks 3-6 times (bench/bench_viewer.py). NULL when memory for
+ * the copy is short: the caller writes the JSON as it is. */
+static unsigned char *deflated(const char *json, size_t len, size_t *out_len)
+{
+    uLongf bound = compressBound((uLong)len);
+    unsigned char *z = malloc(bound);
+    if (z == NULL || compress2(z, &bound, (const Bytef *)json, (uLong)len, 6) != Z_OK) {
+        free(z);
+        return NULL;
+    }
+    *out_len = bound;
+    return z;
+}
+
+static void base64_to(FILE *out, const unsigned char *data, size_t len)
+{
+    static const char digits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    char line[4 * 1024 + 1];
+    size_t used = 0;
+    for (size_t i = 0; i < len; i += 3) {
+        uint32_t v = (uint32_t)data[i] << 16 | (i + 1 < len ? (uint32_t)data[i + 1] << 8 : 0) |
+                     (i + 2 < len ? data[i + 2] : 0);
+        line[used++] = digits[v >> 18 & 63];
+        line[used++] = digits[v >> 12 & 63];
+        line[used++] = i + 1 < len ? digits[v >> 6 & 63] : '=';
+        line[used++] = i + 2 < len ? digits[v & 63] : '=';
+        if (used == sizeof line - 1) {
+            fwrite(line, 1, used, out);
+            used = 0;
+        }
+    }
+    fwrite(line, 1, used, out);
+}
+
+/* The data element: deflated when there is memory for it, plain JSON otherwise (both
+ * open in the page; a profile is never lost to compression). */
+static void write_data_element(FILE *out, void (*write_data)(FILE *out, const void *ctx), const void *ctx)
+{
+    char *json = NULL;
+    size_t json_len = 0, z_len = 0;
+    FILE *mem = open_memstream(&json, &json_len);
+    unsigned char *z = NULL;
+    bool have_json = false;
+    if (mem != NULL) {
+        write_data(mem, ctx);
+        have_json = fclose(mem) == 0;
+        if (have_json)
+            z = deflated(json, json_len, &z_len);
+    }
+    if (z != NULL) {
+        fputs("<script type=\"application/octet-stream\" id=\"pyattach-data\" data-encoding=\"deflate-base64\">", out);
+        base64_to(out, z, z_len);
+    } else {
+        fputs("<script type=\"application/json\" id=\"pyattach-data\">", out);
+        if (have_json)
+            fwrite(json, 1, json_len, out);
+        else
+            write_data(out, ctx);
+    }
+    fputs("</script>\n", out);
+    free(z);
+    free(json);
+}
 
 enum pa_status pa_html_write_page(FILE *out, const char *title, void (*write_data)(FILE *out, const void *ctx),
                                   const void *ctx, struct pa_error *err)
@@ -34,14 +104,21 @@ enum pa_status pa_html_write_page(FILE *out, const char *title, void (*write_dat
     fputs(pa_viewer_css, out);
     fputs("</style></head><body>\n", out);
     fputs(pa_viewer_body, out);
-    fputs("<script type=\"application/json\" id=\"pyattach-data\">", out);
-    write_data(out, ctx);
-    fputs("</script>\n<script>\n", out);
+    write_data_element(out, write_data, ctx);
+    fputs("<script>\n", out);
     fputs(pa_viewer_js, out);
     fputs("</script>\n</body></html>\n", out);
     if (fflush(out) != 0 || ferror(out))
         return pa_fail(err, PA_E_OUTPUT, "cannot write the HTML viewer: %s", strerror(errno));
     return PA_OK;
+}
+
+/* A time in seconds with 12 significant digits: below a nanosecond for anything under
+ * 1000 s, the page shows 4; the digits beyond are the noise of summing sample weights,
+ * which compresses badly (a 10-minute recording's page: ~8 % smaller). */
+static void json_time(FILE *out, double seconds)
+{
+    fprintf(out, "%.12g", isfinite(seconds) ? seconds : 0.0);
 }
 
 void pa_html_json_profile(FILE *out, const struct pa_profile *profile)
@@ -57,17 +134,17 @@ void pa_html_json_profile(FILE *out, const struct pa_profile *profile)
         const struct pa_pfunc *f = &profile->funcs[i];
         fprintf(out, "%s%u,%lld,%u,%d,%lld,%lld,", i ? ",\n" : "", f->file, (long long)f->line, f->name,
                 f->has_stats ? 1 : 0, (long long)f->nc, (long long)f->cc);
-        pa_json_number(out, f->tt);
+        json_time(out, f->tt);
         fputc(',', out);
-        pa_json_number(out, f->ct);
+        json_time(out, f->ct);
     }
     fputs("],\n\"edges\":[", out);
     for (uint32_t i = 0; i < profile->nedges; i++) {
         const struct pa_pedge *e = &profile->edges[i];
         fprintf(out, "%s%u,%u,%lld,%lld,", i ? ",\n" : "", e->caller, e->callee, (long long)e->nc, (long long)e->cc);
-        pa_json_number(out, e->tt);
+        json_time(out, e->tt);
         fputc(',', out);
-        pa_json_number(out, e->ct);
+        json_time(out, e->ct);
     }
     fputc(']', out);
 }

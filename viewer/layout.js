@@ -55,12 +55,14 @@
       p(a.r0, a.a0) : '') + 'Z';
   }
 
-  /* A case-insensitive test on "file:line(function)"; null for an empty query. */
+  /* A case-insensitive test on "file:line(function)"; null for an empty query. The
+   * lower-cased names are kept on the array for the next query. */
   function matcher(names, query) {
     const q = query.trim().toLowerCase();
     if (!q) return null;
-    const hit = new Uint8Array(names.length);
-    for (let i = 0; i < names.length; i++) hit[i] = names[i].toLowerCase().includes(q) ? 1 : 0;
+    if (!names.lower) Object.defineProperty(names, 'lower', { value: names.map((s) => s.toLowerCase()) });
+    const lower = names.lower, hit = new Uint8Array(names.length);
+    for (let i = 0; i < lower.length; i++) hit[i] = lower[i].includes(q) ? 1 : 0;
     return hit;
   }
 
@@ -78,22 +80,52 @@
   }
 
   /* Rows of the stats table in the order pstats' sort_stats(key) gives: times and calls
-   * descending, the name ascending; ties keep the table's order. flip reverses it. */
+   * descending, the name ascending; ties keep the table's order. flip reverses it. The
+   * keys are computed once per column (the name as its rank among all names) and kept
+   * on the profile. */
   const SORT = {
     ncalls: (p, i) => p.nc[i], tottime: (p, i) => p.tt[i],
     percall_tt: (p, i) => (p.nc[i] ? p.tt[i] / p.nc[i] : 0),
     cumtime: (p, i) => p.ct[i], percall_ct: (p, i) => (p.cc[i] ? p.ct[i] / p.cc[i] : 0),
   };
-  function sortRows(p, rows, column, flip) {
-    const out = rows.slice();
-    if (column === 'name') {
-      out.sort((a, b) => (p.names[a] < p.names[b] ? -1 : p.names[a] > p.names[b] ? 1 : 0) * (flip ? -1 : 1));
+  function sortKey(p, column) {
+    if (!p.sortKeys) p.sortKeys = {};
+    let key = p.sortKeys[column];
+    if (key) return key;
+    key = new Float64Array(p.nfuncs);
+    if (column === 'name') { /* ascending: the rank, negated to sort like the others */
+      const order = Array.from({ length: p.nfuncs }, (_, i) => i);
+      order.sort((a, b) => (p.names[a] < p.names[b] ? -1 : p.names[a] > p.names[b] ? 1 : 0));
+      for (let r = 0, rank = 0; r < order.length; r++) {
+        if (r > 0 && p.names[order[r]] !== p.names[order[r - 1]]) rank = r;
+        key[order[r]] = -rank;
+      }
     } else {
-      const key = SORT[column];
-      out.sort((a, b) => (key(p, b) - key(p, a)) * (flip ? -1 : 1));
+      for (let i = 0; i < p.nfuncs; i++) key[i] = SORT[column](p, i);
+    }
+    return (p.sortKeys[column] = key);
+  }
+  function sortRows(p, rows, column, flip) {
+    const key = sortKey(p, column), sign = flip ? -1 : 1;
+    return rows.slice().sort((a, b) => (key[b] - key[a]) * sign); /* stable: ties keep their order */
+  }
+
+  /* sortRows(p, rows, column, !flip) from order = sortRows(p, rows, column, flip) without
+   * sorting again: the order reversed, then each run of equal keys turned back so that
+   * ties keep the table's order. */
+  function flipRows(p, order, column) {
+    const key = sortKey(p, column), out = order.slice().reverse();
+    for (let i = 0; i < out.length;) {
+      let j = i + 1;
+      while (j < out.length && key[out[j]] === key[out[i]]) j++;
+      if (j - i > 1) {
+        const run = out.slice(i, j).reverse();
+        for (let k = 0; k < run.length; k++) out[i + k] = run[k];
+      }
+      i = j;
     }
     return out;
   }
 
-  Object.assign(PA, { boxes, arc, arcPath, matcher, matchedTime, sortRows });
+  Object.assign(PA, { boxes, arc, arcPath, matcher, matchedTime, sortRows, flipRows });
 })(typeof module === 'object' ? module.exports : (self.PA = self.PA || {}));

@@ -67,30 +67,28 @@
       p.fFile[i] = f[o]; p.fLine[i] = f[o + 1]; p.fName[i] = f[o + 2]; p.stats[i] = f[o + 3];
       p.nc[i] = f[o + 4]; p.cc[i] = f[o + 5]; p.tt[i] = f[o + 6]; p.ct[i] = f[o + 7];
     }
-    const e = data.edges, ne = e.length / EDGE_FIELDS;
-    p.edges = [];
-    p.callersOf = Array.from({ length: nf }, () => []);
-    p.calleesOf = Array.from({ length: nf }, () => []);
+    /* edges as columns, grouped by callee and by caller; edge objects only on demand */
+    const e = data.edges || [], ne = e.length / EDGE_FIELDS;
+    p.nedges = ne;
+    p.eCaller = new Int32Array(ne); p.eCallee = new Int32Array(ne);
+    p.eNc = new Float64Array(ne); p.eCc = new Float64Array(ne); p.eTt = new Float64Array(ne); p.eCt = new Float64Array(ne);
     for (let i = 0; i < ne; i++) {
       const o = i * EDGE_FIELDS;
-      const edge = { caller: e[o], callee: e[o + 1], nc: e[o + 2], cc: e[o + 3], tt: e[o + 4], ct: e[o + 5] };
-      p.edges.push(edge);
-      p.callersOf[edge.callee].push(edge);
-      p.calleesOf[edge.caller].push(edge);
+      p.eCaller[i] = e[o]; p.eCallee[i] = e[o + 1];
+      p.eNc[i] = e[o + 2]; p.eCc[i] = e[o + 3]; p.eTt[i] = e[o + 4]; p.eCt[i] = e[o + 5];
     }
+    p.byCallee = groupBy(nf, p.eCallee);
+    p.byCaller = groupBy(nf, p.eCaller);
     p.names = new Array(nf);
     p.labels = new Array(nf);
     for (let i = 0; i < nf; i++) {
       p.names[i] = stdString(p, i);
       p.labels[i] = shortLabel(p, i);
     }
-    p.lines = new Map(); /* func -> [[line, self, total], ...] sorted by line */
-    const l = data.lines || [];
-    for (let i = 0; i < l.length; i += LINE_FIELDS) {
-      if (!p.lines.has(l[i])) p.lines.set(l[i], []);
-      p.lines.get(l[i]).push([l[i + 1], l[i + 2] * data.tick, l[i + 3] * data.tick]);
-    }
-    for (const rows of p.lines.values()) rows.sort((a, b) => a[0] - b[0]);
+    /* func -> [[line, self, total], ...] sorted by line, made when first asked for */
+    let lines = null;
+    const rawLines = data.lines || [], tick = data.tick;
+    Object.defineProperty(p, 'lines', { get: () => lines || (lines = groupLines(rawLines, tick)) });
     if (data.nodes && data.nodes.length) {
       const d = data.nodes, n = d.length / NODE_FIELDS;
       const func = new Int32Array(n), parent = new Int32Array(n);
@@ -105,6 +103,55 @@
       p.tree = unroll(p, data.unrollDepth || 40);
     }
     return p;
+  }
+
+  /* Items 0..key.length-1 grouped by key (0..n-1): group k is order[start[k]..start[k+1]). */
+  function groupBy(n, key) {
+    const start = new Int32Array(n + 1);
+    for (let i = 0; i < key.length; i++) start[key[i] + 1]++;
+    for (let k = 0; k < n; k++) start[k + 1] += start[k];
+    const fill = start.slice(0, n), order = new Int32Array(key.length);
+    for (let i = 0; i < key.length; i++) order[fill[key[i]]++] = i;
+    return { start, order };
+  }
+
+  function edge(p, i) {
+    return { caller: p.eCaller[i], callee: p.eCallee[i], nc: p.eNc[i], cc: p.eCc[i], tt: p.eTt[i], ct: p.eCt[i] };
+  }
+  function edgesIn(p, group, func) {
+    const out = [];
+    for (let k = group.start[func]; k < group.start[func + 1]; k++) out.push(edge(p, group.order[k]));
+    return out;
+  }
+  /* The pstats edges into func (its callers) and out of it (its callees). */
+  function callersOf(p, func) { return edgesIn(p, p.byCallee, func); }
+  function calleesOf(p, func) { return edgesIn(p, p.byCaller, func); }
+
+  function groupLines(l, tick) {
+    const map = new Map();
+    for (let i = 0; i < l.length; i += LINE_FIELDS) {
+      if (!map.has(l[i])) map.set(l[i], []);
+      map.get(l[i]).push([l[i + 1], l[i + 2] * tick, l[i + 3] * tick]);
+    }
+    for (const rows of map.values()) rows.sort((a, b) => a[0] - b[0]);
+    return map;
+  }
+
+  /* The page's data element's text as the JSON object load() takes: plain JSON, or
+   * (encoding "deflate-base64", output/html_page.c) zlib-deflated JSON in base64,
+   * inflated by the platform's DecompressionStream. A promise. */
+  async function decode(text, encoding) {
+    if (encoding !== 'deflate-base64') return JSON.parse(text);
+    let bytes;
+    if (Uint8Array.fromBase64) { /* Chromium 140+, Firefox 133+ */
+      bytes = Uint8Array.fromBase64(text.trim());
+    } else {
+      const raw = atob(text.trim());
+      bytes = new Uint8Array(raw.length);
+      for (let i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
+    }
+    const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('deflate'));
+    return JSON.parse(await new Response(stream).text());
   }
 
   /* pstats' func_std_string: "file:line(name)", or the bare name for ("~", 0, name). */
@@ -133,11 +180,11 @@
   function unroll(p, maxDepth) {
     const b = treeBuilder();
     const called = new Uint8Array(p.nfuncs);
-    for (const e of p.edges) if (e.caller !== e.callee) called[e.callee] = 1;
+    for (let i = 0; i < p.nedges; i++) if (p.eCaller[i] !== p.eCallee[i]) called[p.eCallee[i]] = 1;
     const roots = [];
     let top = -1;
     for (let i = 0; i < p.nfuncs; i++) {
-      if (!called[i] && p.calleesOf[i].some((e) => e.callee !== i)) roots.push(i);
+      if (!called[i] && calleesOf(p, i).some((e) => e.callee !== i)) roots.push(i);
       if (top < 0 || p.ct[i] > p.ct[top]) top = i;
     }
     let whole = 0;
@@ -155,7 +202,7 @@
       const kids = [];
       onPath[func] = 1;
       if (depth < maxDepth) {
-        for (const e of p.calleesOf[func]) {
+        for (const e of calleesOf(p, func)) {
           if (onPath[e.callee] || e.ct <= 0) continue;
           kids.push(e);
           sum += e.ct;
@@ -287,6 +334,6 @@
     return path.reverse();
   }
 
-  Object.assign(PA, { makeTree, children, load, unroll, isLibrary, foldLibrary, outermost,
+  Object.assign(PA, { makeTree, children, decode, load, callersOf, calleesOf, unroll, isLibrary, foldLibrary, outermost,
     mergedCallees, mergedCallers, rootChoices, pathTo, stdString });
 })(typeof module === 'object' ? module.exports : (self.PA = self.PA || {}));

@@ -8,15 +8,29 @@
 #         page.eval("document.title")
 #         page.click("#stats th[data-col=cumtime]")
 #         page.requests, page.errors      # every network request, every console error
+#     page_data(open("/tmp/out.html").read())   # the profile the page carries
 import base64
 import json
 import os
 import queue
+import re
 import shutil
 import subprocess
 import tempfile
 import threading
 import time
+import zlib
+
+def page_data(html):
+    """The profile a viewer page carries (its text given), as viewer/model.js decode()
+    reads it: plain JSON, or deflated JSON in base64 (output/html_page.c)."""
+    match = re.search(r'<script type="([^"]+)" id="pyattach-data"( data-encoding="([^"]+)")?>(.*?)</script>', html, re.S)
+    if match is None:
+        raise AssertionError("no pyattach-data element in the page")
+    if match.group(3) == "deflate-base64":
+        return json.loads(zlib.decompress(base64.b64decode(match.group(4))).decode("utf-8"))
+    return json.loads(match.group(4))
+
 
 CHROMIUM = os.environ.get("PYATTACH_CHROMIUM", "/usr/bin/chromium")
 TIMEOUT = 60.0
@@ -178,7 +192,9 @@ class Page(object):
         self.url = url
         self.send("Page.navigate", {"url": url})
         self._drain(until="Page.loadEventFired", timeout=TIMEOUT)
-        self.eval("new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))")
+        # the viewer inflates its data asynchronously: PA.ready settles once it has drawn
+        self.eval("(window.PA && PA.ready ? PA.ready : Promise.resolve()).then(() => "
+                  "new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))))")
 
     def eval(self, expression):
         """The value of a JavaScript expression (a promise is awaited)."""

@@ -5,7 +5,6 @@
 # error. Set PYATTACH_SCREENSHOTS=DIR to write the README's screenshots there
 # (PYATTACH_SCREENSHOTS=../../docs ... -m unittest test_html_viewer.ScreenshotTest).
 import cProfile
-import json
 import os
 import pstats
 import re
@@ -34,8 +33,7 @@ def fmt4(x):
 
 def page_data(path):
     with open(path, encoding="utf-8") as f:
-        html = f.read()
-    return json.loads(re.search(r'<script type="application/json" id="pyattach-data">(.*?)</script>', html, re.S).group(1))
+        return browser.page_data(f.read())
 
 
 class ViewerCase(unittest.TestCase):
@@ -166,6 +164,33 @@ class RecordingTest(ViewerCase):
         page.select("#style", "sunburst")
         arcs = page.eval("document.querySelectorAll('#chart-svg path.box').length")
         self.assertGreaterEqual(arcs, 5)
+
+    def test_dark_theme_follows_the_system_setting(self):
+        page = self.open(self.path)
+        colours = ("(() => { const s = (q) => getComputedStyle(document.querySelector(q)); return ["
+                   "s('body').backgroundColor, s('body').color, s('#stats th').backgroundColor, "
+                   "s('#search').backgroundColor, s('#chart-svg .box').stroke]; })()")
+        page.send("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": "light"}]})
+        light = page.eval(colours)
+        page.send("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": "dark"}]})
+        dark = page.eval(colours)
+        for name, a, b in zip(("page background", "text", "table head", "search field", "box outline"), light, dark):
+            self.assertNotEqual(a, b, name)
+        luminance = lambda rgb: sum(int(v) for v in re.findall(r"\d+", rgb)[:3])
+        self.assertLess(luminance(dark[0]), luminance(dark[1]), "light text on a dark page")
+        self.assertGreater(luminance(light[0]), luminance(light[1]), "dark text on a light page")
+
+    def test_labels_fit_their_boxes_at_1280_and_on_a_4k_screen(self):
+        fit = ("[...document.querySelectorAll('#chart-svg text')].filter((t) => { const r = t.getBBox(), "
+               "b = t.previousElementSibling.getBBox(); return r.x + r.width > b.x + b.width + 0.5 || "
+               "r.y + r.height > b.y + b.height + 1.5; }).map((t) => t.textContent)")
+        for width, height in ((1280, 720), (3840, 2160)):
+            page = self.browser.open("file://" + self.path, width, height)
+            self.addCleanup(self.assert_clean, page)
+            self.assertEqual(page.eval("document.getElementById('chart-svg').width.baseVal.value > %d" % (width * 0.9)),
+                             True, "the chart spans the window")
+            self.assertGreater(page.eval("document.querySelectorAll('#chart-svg text').length"), 3)
+            self.assertEqual(page.eval(fit), [], "labels spilling out of their boxes at %dx%d" % (width, height))
 
     def test_source_lines_of_a_function(self):
         page = self.open(self.path)

@@ -5,7 +5,6 @@
 #
 # tmux runs its own server on a socket in a directory of ours (-S), removed at the
 # end; we kill only that server's sessions and only processes we started.
-import json
 import os
 import pstats
 import re
@@ -16,6 +15,7 @@ import tempfile
 import time
 import unittest
 
+import browser
 import harness
 
 SCREEN_PYTHON = "3.12.1"  # the interpreter of the screen tests (the plain test runs all)
@@ -273,8 +273,7 @@ class TopScreenTest(unittest.TestCase):
         pstats.Stats(os.path.join(self.dir, prof))
         with open(os.path.join(self.dir, page), encoding="utf-8") as f:
             html = f.read()
-        data = json.loads(re.search(r'<script type="application/json" id="pyattach-data">(.*?)</script>', html,
-                                    re.S).group(1))
+        data = browser.page_data(html)
         self.assertEqual(data["source"], "recording")
         names = data["strings"]
         funcs = data["funcs"]

@@ -181,3 +181,25 @@ test('a cProfile dump where nothing is uncalled: the function of the largest cum
   assert.deepEqual(roots, [0]);
   assert.equal(t.total[0], 9);
 });
+
+test('the page data: plain JSON, or deflated and base64-encoded as output/html_page.c writes it', async () => {
+  const zlib = require('node:zlib');
+  const data = { strings: ['a\u00e9\u4e2d'], nodes: Array.from({ length: 5000 }, (_, i) => i * 7) };
+  const text = JSON.stringify(data);
+  assert.deepEqual(await PA.decode(text, undefined), data);
+  const packed = zlib.deflateSync(Buffer.from(text, 'utf8')).toString('base64');
+  assert.deepEqual(await PA.decode(packed, 'deflate-base64'), data);
+  assert.deepEqual(await PA.decode('\n' + packed + '\n', 'deflate-base64'), data);
+  await assert.rejects(PA.decode('AAAA', 'deflate-base64'));
+});
+
+test('a column flipped without sorting again: the same order as sorting the other way, ties kept', () => {
+  const p = recording();
+  const rows = [0, 1, 2, 3, 4, 5, 6];
+  for (const column of ['ncalls', 'tottime', 'percall_tt', 'cumtime', 'percall_ct', 'name']) {
+    for (const flip of [false, true]) {
+      assert.deepEqual(PA.flipRows(p, PA.sortRows(p, rows, column, flip), column), PA.sortRows(p, rows, column, !flip),
+        column + (flip ? ' flipped' : ''));
+    }
+  }
+});
