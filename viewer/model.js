@@ -9,6 +9,7 @@
   const EDGE_FIELDS = 6;   /* caller, callee, nc, cc, tt, ct */
   const NODE_FIELDS = 5;   /* func, parent, self, total, calls (parent before child) */
   const LINE_FIELDS = 4;   /* func, line, self, total */
+  const NATIVE_LINE_FIELDS = 5; /* func, file (a string), line, self, total: a C function's lines (--native) */
 
   /* A tree: node 0 is the whole profile (func -1); parents come before children. */
   function makeTree(func, parent, self, total, calls) {
@@ -91,6 +92,13 @@
       p.lines.get(l[i]).push([l[i + 1], l[i + 2] * data.tick, l[i + 3] * data.tick]);
     }
     for (const rows of p.lines.values()) rows.sort((a, b) => a[0] - b[0]);
+    p.nativeLines = new Map(); /* func -> [[line, self, total, file], ...] by file, then line */
+    const nl = data.native_lines || [];
+    for (let i = 0; i < nl.length; i += NATIVE_LINE_FIELDS) {
+      if (!p.nativeLines.has(nl[i])) p.nativeLines.set(nl[i], []);
+      p.nativeLines.get(nl[i]).push([nl[i + 2], nl[i + 3] * data.tick, nl[i + 4] * data.tick, nl[i + 1]]);
+    }
+    for (const rows of p.nativeLines.values()) rows.sort((a, b) => a[3] - b[3] || a[0] - b[0]);
     if (data.nodes && data.nodes.length) {
       const d = data.nodes, n = d.length / NODE_FIELDS;
       const func = new Int32Array(n), parent = new Int32Array(n);
