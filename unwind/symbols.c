@@ -35,11 +35,14 @@
 #include "attach/process.h"
 
 #define REREPORT_INTERVAL 0.2 /* seconds */
+#define MAX_RETIRED 16 /* Dwfls kept for lines: each holds its modules' files open */
 
 struct entry {
     uint64_t key; /* the address looked up (pc or pc - 1) */
     struct pa_native_symbol sym;
-    Dwfl_Module *mod;        /* where key lay when looked up; NULL if in no module */
+    Dwfl *dwfl;              /* the Dwfl mod is in */
+    Dwfl_Module *mod;        /* where key lay when looked up; NULL if in no module (or its
+                                Dwfl had to be ended: no line then) */
     bool line_looked;        /* source_file/source_line say what DWARF has */
     const char *source_file; /* NULL if unknown */
     int source_line;
@@ -58,6 +61,7 @@ struct pa_symbolizer {
     Dwfl *dwfl;
     Dwfl **retired;       /* Dwfls whose modules changed, kept for their answers' lines */
     size_t retired_count;
+    size_t current_answers; /* answers from modules of dwfl */
     char **interpreter_paths;
     size_t path_count;
     struct entry **entries; /* every answer given, by id - 1 */
@@ -111,13 +115,24 @@ static int keep_removed(Dwfl_Module *mod, void *userdata, const char *name, Dwar
     return DWARF_CB_ABORT;
 }
 
+/* Starts a new Dwfl. The current one is kept while answers point into it, up to
+ * MAX_RETIRED (a target that keeps loading and unloading libraries must not exhaust our
+ * file descriptors): beyond, its answers lose their lines. */
 static bool retire_dwfl(struct pa_symbolizer *s)
 {
-    Dwfl **bigger = realloc(s->retired, (s->retired_count + 1) * sizeof *bigger);
-    if (bigger == NULL)
-        return false;
-    s->retired = bigger;
-    s->retired[s->retired_count++] = s->dwfl;
+    if (s->current_answers > 0 && s->retired_count < MAX_RETIRED) {
+        Dwfl **bigger = realloc(s->retired, (s->retired_count + 1) * sizeof *bigger);
+        if (bigger == NULL)
+            return false;
+        s->retired = bigger;
+        s->retired[s->retired_count++] = s->dwfl;
+    } else {
+        for (size_t i = 0; s->current_answers > 0 && i < s->entry_count; i++)
+            if (s->entries[i]->dwfl == s->dwfl)
+                s->entries[i]->mod = NULL;
+        dwfl_end(s->dwfl);
+    }
+    s->current_answers = 0;
     s->dwfl = dwfl_begin(&s->callbacks);
     return s->dwfl != NULL;
 }
@@ -363,6 +378,7 @@ static bool keep(struct pa_symbolizer *s, struct entry *e)
     }
     s->entries[s->entry_count++] = e;
     e->sym.id = (uint32_t)s->entry_count;
+    s->current_answers += e->mod != NULL;
     return true;
 }
 
@@ -386,6 +402,7 @@ const struct pa_native_symbol *pa_symbolize(struct pa_symbolizer *s, uint64_t pc
         return &unknown;
     e->key = key;
     e->mod = mod;
+    e->dwfl = s->dwfl;
     if (mod != NULL) {
         describe(s, mod, key, &e->sym);
     } else {
