@@ -92,13 +92,6 @@
       p.lines.get(l[i]).push([l[i + 1], l[i + 2] * data.tick, l[i + 3] * data.tick]);
     }
     for (const rows of p.lines.values()) rows.sort((a, b) => a[0] - b[0]);
-    p.nativeLines = new Map(); /* func -> [[line, self, total, file], ...] by file, then line */
-    const nl = data.native_lines || [];
-    for (let i = 0; i < nl.length; i += NATIVE_LINE_FIELDS) {
-      if (!p.nativeLines.has(nl[i])) p.nativeLines.set(nl[i], []);
-      p.nativeLines.get(nl[i]).push([nl[i + 2], nl[i + 3] * data.tick, nl[i + 4] * data.tick, nl[i + 1]]);
-    }
-    for (const rows of p.nativeLines.values()) rows.sort((a, b) => a[3] - b[3] || a[0] - b[0]);
     if (data.nodes && data.nodes.length) {
       const d = data.nodes, n = d.length / NODE_FIELDS;
       const func = new Int32Array(n), parent = new Int32Array(n);
@@ -112,6 +105,7 @@
     } else {
       p.tree = unroll(p, data.unrollDepth || 40);
     }
+    p.nativeLines = nativeLines(data);
     return p;
   }
 
@@ -127,6 +121,18 @@
     if (file === '~') return name;
     return name + ' ' + file.slice(file.lastIndexOf('/') + 1) + ':' + p.fLine[i];
   }
+
+  /* func -> [[line, self, total, file], ...] by file, then line: a C function's lines. */
+  function nativeLines(data) {
+    const out = new Map(), nl = data.native_lines || [];
+    for (let i = 0; i < nl.length; i += NATIVE_LINE_FIELDS) {
+      if (!out.has(nl[i])) out.set(nl[i], []);
+      out.get(nl[i]).push([nl[i + 2], nl[i + 3] * data.tick, nl[i + 4] * data.tick, nl[i + 1]]);
+    }
+    for (const rows of out.values()) rows.sort((a, b) => a[3] - b[3] || a[0] - b[0]);
+    return out;
+  }
+
 
   /* snakeviz's unrolling of a call graph into a tree (its sv_build_hierarchy), for a
    * pstats file, which has no tree: a function's box is split among its callees by the
