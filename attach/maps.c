@@ -10,10 +10,12 @@
 static enum pa_status add_line(struct pa_maps *maps, size_t *capacity, const char *line,
                                struct pa_error *err)
 {
-    unsigned long long start, end, offset;
+    unsigned long long start, end, offset, inode = 0;
+    unsigned major = 0, minor = 0;
     char perms[5] = "";
     int path_at = 0;
-    if (sscanf(line, "%llx-%llx %4s %llx %*s %*s %n", &start, &end, perms, &offset, &path_at) < 4)
+    if (sscanf(line, "%llx-%llx %4s %llx %x:%x %llu %n", &start, &end, perms, &offset, &major, &minor, &inode,
+               &path_at) < 4)
         return PA_OK; /* not a mapping line; ignore */
     if (maps->count == *capacity) {
         size_t n = *capacity ? *capacity * 2 : 64;
@@ -32,6 +34,8 @@ static enum pa_status add_line(struct pa_maps *maps, size_t *capacity, const cha
     m->start = start;
     m->end = end;
     m->offset = offset;
+    m->device = (uint64_t)major << 32 | minor;
+    m->inode = inode;
     memcpy(m->perms, perms, sizeof m->perms);
     maps->count++;
     return PA_OK;

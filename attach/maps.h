@@ -11,6 +11,9 @@
 struct pa_mapping {
     uint64_t start, end;  /* [start, end) */
     uint64_t offset;      /* file offset of start */
+    uint64_t device;      /* the file's device, (major << 32) | minor; 0 for anonymous */
+    uint64_t inode;       /* the file's inode; 0 for anonymous: with device and offset, what
+                             tells a file mapped again at the same place from another */
     char perms[5];        /* "r-xp" */
     char *path;           /* as the target sees it; "" for anonymous */
 };

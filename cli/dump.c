@@ -40,6 +40,7 @@ struct dumped_thread {
     enum pa_status status; /* of its walk */
     struct py_stack *stack;
     struct pa_frame *merged; /* --native: Python and C frames, innermost first */
+    struct pa_native_session *native; /* ... from this session (native frames' lines) */
     size_t merged_depth;
     bool merged_incomplete;
     size_t more_frames;   /* truncated: Python frames beyond --max-depth (at least; see count_beyond) */
@@ -118,10 +119,23 @@ static void print_cut_text(const struct dumped_thread *t, bool incomplete)
         printf("    ... (stack incomplete)\n");
 }
 
+/* A native frame's source file:line, where its module has debug info: looked up now,
+ * after every thread was sampled (see unwind/symbols.h). */
+static bool native_line(const struct dumped_thread *t, const struct pa_frame *f, const char **file, int *line)
+{
+    return f->native_id != 0 && pa_native_session_line(t->native, f->native_id, file, line);
+}
+
+/* A native frame shows its source file:line where known, else its module and 0. */
 static void print_merged_text(const struct dumped_thread *t)
 {
-    for (size_t d = 0; d < t->merged_depth; d++)
-        printf("    %s (%s:%d)\n", t->merged[d].function, t->merged[d].filename, t->merged[d].line);
+    for (size_t d = 0; d < t->merged_depth; d++) {
+        const struct pa_frame *f = &t->merged[d];
+        const char *file = f->filename;
+        int line = f->line;
+        native_line(t, f, &file, &line);
+        printf("    %s (%s:%d)\n", f->function, file, line);
+    }
     print_cut_text(t, t->merged_incomplete);
 }
 
@@ -135,8 +149,19 @@ static void print_merged_json(const struct dumped_thread *t)
         print_json_string(f->function);
         printf(", \"file\": ");
         print_json_string(f->filename);
-        printf(", \"line\": %d, \"first_line\": %d, \"native\": %s}", f->line, f->first_line,
+        printf(", \"line\": %d, \"first_line\": %d, \"native\": %s", f->line, f->first_line,
                is_native(f) ? "true" : "false");
+        const char *source = NULL;
+        int line = 0;
+        if (is_native(f)) { /* file is its module (its key); its source where debug info has it */
+            printf(", \"source_file\": ");
+            if (native_line(t, f, &source, &line))
+                print_json_string(source);
+            else
+                printf("null");
+            printf(", \"source_line\": %d", line);
+        }
+        putchar('}');
     }
 }
 
@@ -340,7 +365,7 @@ int pa_cmd_dump(int argc, char **argv)
         return pa_status_exit_code(status);
     }
     struct pa_native_session *session = NULL;
-    if (native && (status = pa_native_session_open(&p, native_all, false, max_depth, &session, &err)) != PA_OK) {
+    if (native && (status = pa_native_session_open(&p, native_all, max_depth, &session, &err)) != PA_OK) {
         pa_print_error(err.message);
         py_process_detach(&p);
         return pa_status_exit_code(status);
@@ -379,6 +404,7 @@ int pa_cmd_dump(int argc, char **argv)
                 break;
             }
             t->merged_depth = merged.depth;
+            t->native = session;
             t->merged_incomplete = merged.incomplete;
         }
         if (t->status == PA_OK && locals_scratch != NULL && read_locals(&p, t, locals_scratch) != PA_OK) {

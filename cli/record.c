@@ -54,6 +54,7 @@ struct recording {
      * wall clock wall_start (the epoch's seconds) + interval_start */
     double wall_start, interval_start;
     struct pa_recording_info info;   /* given to the writers before they write */
+    struct pa_native_lines native_lines; /* --native: info.native_lines */
     const struct pa_sampler *sampler;
     enum pa_status rotate_status;
     struct pa_error rotate_err;
@@ -197,16 +198,18 @@ static void print_status(const struct pa_sampler *sampler, const struct pa_sampl
 
 static enum pa_status write_outputs(struct recording *r, pid_t first_pid, struct pa_error *err);
 
-static void set_info(struct recording *r, const struct pa_sampler *sampler, double duration)
+static void set_info(struct recording *r, struct pa_sampler *sampler, double duration)
 {
     const struct pa_options *o = r->options;
     r->sampler = sampler;
+    r->native_lines = (struct pa_native_lines){.lookup = pa_sampler_native_line, .user = sampler};
     r->info = (struct pa_recording_info){
         .mode = pa_mode_name(o->mode),
         .interval = 1.0 / o->rate,
         .start = r->wall_start + r->interval_start,
         .duration = duration,
         .program = sampler->count ? sampler->processes[0]->python.target.process.command : NULL,
+        .native_lines = o->native ? &r->native_lines : NULL,
     };
 }
 

@@ -12,6 +12,9 @@ struct pa_frame {
     const char *function;  /* qualname where the version has one, else co_name */
     int first_line;        /* co_firstlineno; 0 for synthetic frames */
     int line;              /* the line executing in this frame now; 0 if unknown */
+    uint32_t native_id;    /* a native frame's PC, as the recording's pa_native_lines
+                              (writer.h) knows it, for its source line looked up when the
+                              profile is written; 0 for Python and synthetic frames */
     uint64_t call_id;      /* identifies one call: equal in two consecutive samples of the
                               same thread at the same depth = the same call (see README) */
 };
@@ -25,6 +28,14 @@ struct pa_stack {
     int cpython_minor;     /* the 3.x of the process sampled, 0 if unknown (pstats imitates its marshal) */
     size_t depth;
     const struct pa_frame *frames; /* frames[0] is the innermost (leaf), frames[depth-1] the root */
+};
+
+/* Source lines of native frames (pa_frame.native_id), looked up when a profile is
+ * written: only for the PCs sampled, after sampling, since a module's debug info is
+ * costly to load. lookup gives the file and line of pid's native_id, or false. */
+struct pa_native_lines {
+    bool (*lookup)(void *user, int pid, uint32_t native_id, const char **file, int *line);
+    void *user;
 };
 
 #endif

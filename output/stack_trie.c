@@ -18,7 +18,8 @@ static bool frame_equal(const void *key, uint32_t entry)
 {
     const struct frame_key *k = key;
     const struct pa_tframe *f = &k->trie->frames[entry];
-    return f->function == k->frame.function && f->file == k->frame.file && f->line == k->frame.line;
+    return f->function == k->frame.function && f->file == k->frame.file && f->line == k->frame.line &&
+           f->pid == k->frame.pid && f->native_id == k->frame.native_id;
 }
 
 static bool node_equal(const void *key, uint32_t entry)
@@ -46,19 +47,21 @@ void pa_stack_trie_free(struct pa_stack_trie *trie)
     pa_stack_trie_init(trie);
 }
 
-static uint32_t frame_id(struct pa_stack_trie *trie, const struct pa_frame *frame)
+static uint32_t intern_frame(struct pa_stack_trie *trie, const char *function, const char *file, int line, int pid,
+                             uint32_t native_id)
 {
-    const char *function = frame->function ? frame->function : "";
-    const char *file = frame->filename ? frame->filename : "~";
     struct frame_key key = {trie, {
         .function = pa_strtab_intern(&trie->strings, function, strlen(function)),
         .file = pa_strtab_intern(&trie->strings, file, strlen(file)),
-        .line = frame->line > 0 ? frame->line : frame->first_line,
+        .line = line,
+        .pid = native_id ? pid : 0,
+        .native_id = native_id,
     }};
     if (key.frame.function == PA_INDEX_NONE || key.frame.file == PA_INDEX_NONE)
         return PA_INDEX_NONE;
-    uint32_t hash = pa_hash_mix(pa_hash_mix(pa_hash_mix(3, key.frame.function), key.frame.file),
-                                (uint32_t)key.frame.line);
+    uint32_t hash = pa_hash_mix(pa_hash_mix(pa_hash_mix(pa_hash_mix(3, key.frame.function), key.frame.file),
+                                            (uint32_t)key.frame.line),
+                                native_id);
     uint32_t id = pa_index_find(&trie->frame_index, hash, frame_equal, &key);
     if (id != PA_INDEX_NONE)
         return id;
@@ -69,7 +72,14 @@ static uint32_t frame_id(struct pa_stack_trie *trie, const struct pa_frame *fram
         return PA_INDEX_NONE;
     trie->frames[id] = key.frame;
     trie->nframes++;
+    trie->unresolved |= native_id != 0;
     return id;
+}
+
+static uint32_t frame_id(struct pa_stack_trie *trie, const struct pa_frame *frame, int pid)
+{
+    return intern_frame(trie, frame->function ? frame->function : "", frame->filename ? frame->filename : "~",
+                        frame->line > 0 ? frame->line : frame->first_line, pid, frame->native_id);
 }
 
 static uint32_t node_id(struct pa_stack_trie *trie, uint32_t parent, uint32_t frame)
@@ -93,7 +103,7 @@ bool pa_stack_trie_add(struct pa_stack_trie *trie, const struct pa_stack *stack,
 {
     uint32_t node = PA_INDEX_NONE;
     for (size_t d = 0; d < stack->depth; d++) {
-        uint32_t frame = frame_id(trie, &stack->frames[stack->depth - 1 - d]);
+        uint32_t frame = frame_id(trie, &stack->frames[stack->depth - 1 - d], stack->pid);
         if (frame == PA_INDEX_NONE)
             return false;
         node = node_id(trie, node, frame);
@@ -105,6 +115,50 @@ bool pa_stack_trie_add(struct pa_stack_trie *trie, const struct pa_stack *stack,
     if (stack->depth > trie->max_depth)
         trie->max_depth = stack->depth;
     *leaf = node;
+    return true;
+}
+
+bool pa_stack_trie_resolve(struct pa_stack_trie *trie, const struct pa_native_lines *lines, uint32_t *node_map)
+{
+    if (!trie->unresolved) {
+        for (uint32_t n = 0; node_map && n < trie->nnodes; n++)
+            node_map[n] = n;
+        return true;
+    }
+    struct pa_stack_trie fresh;
+    pa_stack_trie_init(&fresh);
+    uint32_t *frame_map = malloc((trie->nframes ? trie->nframes : 1) * sizeof *frame_map);
+    uint32_t *own_map = node_map ? NULL : malloc((trie->nnodes ? trie->nnodes : 1) * sizeof *own_map);
+    if (node_map == NULL)
+        node_map = own_map;
+    bool ok = frame_map != NULL && node_map != NULL;
+    for (uint32_t i = 0; ok && i < trie->nframes; i++) {
+        const struct pa_tframe *f = &trie->frames[i];
+        const char *file = pa_strtab_text(&trie->strings, f->file);
+        int line = f->line;
+        if (f->native_id != 0 && !(lines && lines->lookup(lines->user, f->pid, f->native_id, &file, &line)))
+            line = 0; /* the module, as the frame's key has it */
+        frame_map[i] = intern_frame(&fresh, pa_strtab_text(&trie->strings, f->function), file, line, 0, 0);
+        ok = frame_map[i] != PA_INDEX_NONE;
+    }
+    /* A node's parent was made before it: one pass in id order maps parents first. */
+    for (uint32_t n = 0; ok && n < trie->nnodes; n++) {
+        const struct pa_tnode *old = &trie->nodes[n];
+        node_map[n] = node_id(&fresh, old->parent == PA_INDEX_NONE ? PA_INDEX_NONE : node_map[old->parent],
+                              frame_map[old->frame]);
+        ok = node_map[n] != PA_INDEX_NONE;
+        if (ok)
+            fresh.nodes[node_map[n]].count += old->count;
+    }
+    free(frame_map);
+    free(own_map);
+    if (!ok) {
+        pa_stack_trie_free(&fresh);
+        return false;
+    }
+    fresh.max_depth = trie->max_depth;
+    pa_stack_trie_free(trie);
+    *trie = fresh;
     return true;
 }
 

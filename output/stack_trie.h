@@ -10,10 +10,13 @@
 #include "output/strtab.h"
 
 /* A frame as these formats show it: function, file and the line executing
- * (co_firstlineno when the line is unknown), as py-spy does. */
+ * (co_firstlineno when the line is unknown), as py-spy does. A native frame is kept
+ * apart per PC (pid, native_id) until pa_stack_trie_resolve gives it its source line. */
 struct pa_tframe {
     uint32_t function, file; /* ids in trie.strings */
     int line;
+    int pid;                 /* native frames not yet resolved; else 0 */
+    uint32_t native_id;
 };
 
 struct pa_tnode {
@@ -30,6 +33,7 @@ struct pa_stack_trie {
     uint32_t nnodes, nodes_capacity;
     struct pa_index frame_index, node_index;
     size_t max_depth;  /* the deepest stack added */
+    bool unresolved;   /* some frame has a native_id */
 };
 
 void pa_stack_trie_init(struct pa_stack_trie *trie);
@@ -38,6 +42,12 @@ void pa_stack_trie_free(struct pa_stack_trie *trie);
 /* Adds the stack and counts one sample at its leaf node, returned in *leaf.
  * A stack of depth 0 is not added (*leaf = PA_INDEX_NONE). False when out of memory. */
 bool pa_stack_trie_add(struct pa_stack_trie *trie, const struct pa_stack *stack, uint32_t *leaf);
+
+/* Native frames become (function, source file, line) where lines (may be NULL) knows
+ * their line, else (function, module, 0); frames and stacks that become equal merge.
+ * Call before writing. Node ids change: node_map (NULL, or room for nnodes) gets each
+ * old node's new id. False when out of memory (the trie is kept). */
+bool pa_stack_trie_resolve(struct pa_stack_trie *trie, const struct pa_native_lines *lines, uint32_t *node_map);
 
 /* The frames of node's stack, root first, into out, which holds `capacity` (give it
  * max_depth) frames; a deeper stack is cut at the leaf side. Returns the count. */

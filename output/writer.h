@@ -23,6 +23,7 @@ struct pa_recording_info {
     double start;        /* wall clock when sampling began, seconds since the epoch */
     double duration;     /* seconds sampled */
     const char *program; /* the command line of the target sampled (the first one), or NULL */
+    const struct pa_native_lines *native_lines; /* --native: native frames' lines; else NULL */
 };
 
 struct pa_writer;

@@ -1,5 +1,6 @@
 /* The collapsed-stack writer (-f collapsed, .folded): one line per distinct stack,
- * "root;...;leaf COUNT", frames as "function (file:line)" like py-spy, COUNT in samples. */
+ * "root;...;leaf COUNT", frames as "function (file:line)" like py-spy, COUNT in samples;
+ * a native frame's file:line is its source's where known, else "(module:0)". */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 struct collapsed_writer {
     struct pa_writer base;
     struct pa_stack_trie trie;
+    struct pa_native_lines lines; /* lookup NULL: none given */
 };
 
 static struct pa_writer *create(void)
@@ -50,9 +52,18 @@ static void put_frame(FILE *out, const struct pa_stack_trie *trie, uint32_t fram
     fprintf(out, ":%d)", f->line);
 }
 
+static void describe(struct pa_writer *writer, const struct pa_recording_info *info)
+{
+    struct collapsed_writer *w = (struct collapsed_writer *)writer;
+    w->lines = info->native_lines ? *info->native_lines : (struct pa_native_lines){0};
+}
+
 static enum pa_status write_out(struct pa_writer *writer, FILE *out, struct pa_error *err)
 {
-    const struct pa_stack_trie *trie = &((struct collapsed_writer *)writer)->trie;
+    struct collapsed_writer *w = (struct collapsed_writer *)writer;
+    if (!pa_stack_trie_resolve(&w->trie, w->lines.lookup ? &w->lines : NULL, NULL))
+        return pa_fail(err, PA_E_NOMEM, "out of memory writing stacks");
+    const struct pa_stack_trie *trie = &w->trie;
     uint32_t *path = malloc((trie->max_depth ? trie->max_depth : 1) * sizeof *path);
     if (path == NULL)
         return pa_fail(err, PA_E_NOMEM, "out of memory writing stacks");
@@ -87,4 +98,5 @@ const struct pa_writer_ops pa_collapsed_writer_ops = {
     .add = add,
     .write = write_out,
     .destroy = destroy,
+    .describe = describe,
 };

@@ -2,7 +2,10 @@
  * per path of functions from the root, with its own and total time and its calls), the
  * cProfile figures of the same samples for the stats table, per-line own and total time
  * of each function, and the source text of the files, read from the target when first
- * seen (through /proc/PID/root). The page is output/html_page.c's. */
+ * seen (through /proc/PID/root). Native frames (--native) count per PC while sampling;
+ * when the page is written each PC gets its source file:line (pa_native_lines), and the
+ * function's lines are those, with their file ("native_lines": a C function's lines may
+ * lie in headers inlined into it). The page is output/html_page.c's. */
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -35,6 +38,15 @@ struct line_entry {
     double self, total;
 };
 
+/* A native frame's time per PC (pid, native_id), its line found when written. */
+struct native_pc {
+    uint32_t func;
+    int pid;
+    uint32_t native_id;
+    uint32_t stamp;
+    double self, total;
+};
+
 /* A thread's last complete sample, per depth from the root: node and call id. */
 struct thread_path {
     int pid, tid;
@@ -64,8 +76,21 @@ struct html_writer {
     size_t nsources, sources_capacity;
     size_t source_bytes;
     struct pa_index source_index;
+    struct native_pc *pcs;
+    uint32_t npcs, pcs_capacity;
+    struct pa_index pc_index;
+    struct pa_native_lines native_lines; /* lookup NULL: none given */
+    struct native_line *resolved;         /* made by write_out from pcs */
+    uint32_t nresolved;
     struct pa_recording_info info;
     char *program;
+};
+
+/* A native function's time on one line of one source file. */
+struct native_line {
+    uint32_t func, file; /* file: a string id */
+    int line;
+    double self, total;
 };
 
 struct node_key {
@@ -91,6 +116,19 @@ static bool line_equal(const void *key, uint32_t entry)
     return k->w->lines[entry].func == k->func && k->w->lines[entry].line == k->line;
 }
 
+struct pc_key {
+    const struct html_writer *w;
+    uint32_t func, native_id;
+    int pid;
+};
+
+static bool pc_equal(const void *key, uint32_t entry)
+{
+    const struct pc_key *k = key;
+    const struct native_pc *e = &k->w->pcs[entry];
+    return e->func == k->func && e->native_id == k->native_id && e->pid == k->pid;
+}
+
 struct source_key {
     const struct html_writer *w;
     uint32_t file;
@@ -112,6 +150,7 @@ static struct pa_writer *create(void)
     pa_index_init(&w->node_index);
     pa_index_init(&w->line_index);
     pa_index_init(&w->source_index);
+    pa_index_init(&w->pc_index);
     if (!pa_index_reserve((void **)&w->nodes, 0, &w->nodes_capacity, sizeof *w->nodes)) {
         free(w);
         return NULL;
@@ -153,6 +192,23 @@ static struct line_entry *line_entry(struct html_writer *w, uint32_t func, int l
     w->lines[n] = (struct line_entry){.func = func, .line = line, .stamp = UINT32_MAX};
     w->nlines++;
     return &w->lines[n];
+}
+
+static struct native_pc *native_pc(struct html_writer *w, uint32_t func, int pid, uint32_t native_id)
+{
+    uint32_t hash = pa_hash_mix(pa_hash_mix(pa_hash_mix(17, func), (uint32_t)pid), native_id);
+    struct pc_key key = {w, func, native_id, pid};
+    uint32_t n = pa_index_find(&w->pc_index, hash, pc_equal, &key);
+    if (n != PA_INDEX_NONE)
+        return &w->pcs[n];
+    if (!pa_index_reserve((void **)&w->pcs, w->npcs, &w->pcs_capacity, sizeof *w->pcs))
+        return NULL;
+    n = w->npcs;
+    if (!pa_index_insert(&w->pc_index, hash, n))
+        return NULL;
+    w->pcs[n] = (struct native_pc){.func = func, .pid = pid, .native_id = native_id, .stamp = UINT32_MAX};
+    w->npcs++;
+    return &w->pcs[n];
 }
 
 static struct thread_path *thread_path(struct html_writer *w, int pid, int tid)
@@ -268,7 +324,17 @@ static enum pa_status add(struct pa_writer *writer, const struct pa_stack *stack
                 n->calls++;
             t->ids[d] = frame->call_id;
         }
-        if (frame->line > 0) {
+        if (frame->native_id != 0) {
+            struct native_pc *pc = native_pc(w, func, stack->pid, frame->native_id);
+            if (pc == NULL)
+                return pa_fail(err, PA_E_NOMEM, "out of memory collecting line times");
+            if (pc->stamp != w->stamp) {
+                pc->stamp = w->stamp;
+                pc->total += stack->weight;
+            }
+            if (d + 1 == stack->depth)
+                pc->self += stack->weight;
+        } else if (frame->line > 0) {
             struct line_entry *l = line_entry(w, func, frame->line);
             if (l == NULL)
                 return pa_fail(err, PA_E_NOMEM, "out of memory collecting line times");
@@ -312,6 +378,12 @@ static void write_data(FILE *out, const void *ctx)
         fprintf(out, "%s%u,%d,%lld,%lld", i ? (i % 16 ? "," : ",\n") : "", l->func, l->line, ticks(l->self),
                 ticks(l->total));
     }
+    fputs("],\n\"native_lines\":[", out);
+    for (uint32_t i = 0; i < w->nresolved; i++) {
+        const struct native_line *l = &w->resolved[i];
+        fprintf(out, "%s%u,%u,%d,%lld,%lld", i ? (i % 16 ? "," : ",\n") : "", l->func, l->file, l->line,
+                ticks(l->self), ticks(l->total));
+    }
     fputs("],\n\"sources\":{", out);
     bool first = true;
     for (size_t i = 0; i < w->nsources; i++) {
@@ -325,9 +397,73 @@ static void write_data(FILE *out, const void *ctx)
     fputs("}}\n", out);
 }
 
+struct resolved_key {
+    const struct html_writer *w;
+    const struct native_line *line;
+};
+
+static bool resolved_equal(const void *key, uint32_t entry)
+{
+    const struct resolved_key *k = key;
+    const struct native_line *e = &k->w->resolved[entry];
+    return e->func == k->line->func && e->file == k->line->file && e->line == k->line->line;
+}
+
+/* The native PCs' lines, merged per (function, file, line); sources read for files
+ * named by an absolute path (a relative DWARF name is relative to a build directory,
+ * not to the target's working directory). */
+static bool resolve_native_lines(struct html_writer *w)
+{
+    free(w->resolved);
+    w->resolved = NULL;
+    w->nresolved = 0;
+    if (w->npcs == 0 || w->native_lines.lookup == NULL)
+        return true;
+    w->resolved = malloc(w->npcs * sizeof *w->resolved);
+    if (w->resolved == NULL)
+        return false;
+    struct pa_strtab *strings = &w->agg.profile.strings;
+    struct pa_index index;
+    pa_index_init(&index);
+    for (uint32_t i = 0; i < w->npcs; i++) {
+        const struct native_pc *pc = &w->pcs[i];
+        const char *file;
+        int line;
+        if (!w->native_lines.lookup(w->native_lines.user, pc->pid, pc->native_id, &file, &line))
+            continue;
+        uint32_t file_id = pa_strtab_intern(strings, file, strlen(file));
+        if (file_id == PA_INDEX_NONE)
+            return false;
+        struct native_line key = {.func = pc->func, .file = file_id, .line = line};
+        struct resolved_key k = {w, &key};
+        uint32_t hash = pa_hash_mix(pa_hash_mix(pa_hash_mix(19, key.func), key.file), (uint32_t)line);
+        uint32_t n = pa_index_find(&index, hash, resolved_equal, &k);
+        if (n == PA_INDEX_NONE) {
+            n = w->nresolved;
+            if (!pa_index_insert(&index, hash, n)) {
+                pa_index_free(&index);
+                return false;
+            }
+            w->resolved[w->nresolved++] = key;
+        }
+        /* PCs of one line are distinct frames of one sample only under recursion: the
+         * total may then count a sample twice, as it cannot be told apart any more. */
+        w->resolved[n].self += pc->self;
+        w->resolved[n].total += pc->total;
+        if (file[0] == '/' && !read_source(w, pc->pid, file_id)) {
+            pa_index_free(&index);
+            return false;
+        }
+    }
+    pa_index_free(&index);
+    return true;
+}
+
 static enum pa_status write_out(struct pa_writer *writer, FILE *out, struct pa_error *err)
 {
-    const struct html_writer *w = (const struct html_writer *)writer;
+    struct html_writer *w = (struct html_writer *)writer;
+    if (!resolve_native_lines(w))
+        return pa_fail(err, PA_E_NOMEM, "out of memory writing native lines");
     return pa_html_write_page(out, w->program ? w->program : "recording", write_data, w, err);
 }
 
@@ -339,6 +475,8 @@ static void describe(struct pa_writer *writer, const struct pa_recording_info *i
     w->program = info->program ? strdup(info->program) : NULL;
     w->info = *info;
     w->info.program = w->program;
+    w->native_lines = info->native_lines ? *info->native_lines : (struct pa_native_lines){0};
+    w->info.native_lines = NULL; /* the caller's, kept above */
     w->info.mode = "wall"; /* a static string, not the caller's */
     for (size_t i = 0; info->mode && i < sizeof modes / sizeof modes[0]; i++)
         if (strcmp(info->mode, modes[i]) == 0)
@@ -362,6 +500,9 @@ static void destroy(struct pa_writer *writer)
         free(w->sources[i].text);
     free(w->sources);
     pa_index_free(&w->source_index);
+    free(w->pcs);
+    pa_index_free(&w->pc_index);
+    free(w->resolved);
     free(w->program);
     free(w);
 }

@@ -24,6 +24,7 @@ struct speedscope_writer {
     struct thread_samples *threads;
     uint32_t nthreads, threads_capacity;
     struct pa_index thread_index;
+    struct pa_native_lines lines; /* lookup NULL: none given */
 };
 
 struct thread_key {
@@ -155,9 +156,32 @@ static void write_profile(FILE *out, const struct pa_stack_trie *trie,
     fputs("]}", out);
 }
 
+static void describe(struct pa_writer *writer, const struct pa_recording_info *info)
+{
+    struct speedscope_writer *w = (struct speedscope_writer *)writer;
+    w->lines = info->native_lines ? *info->native_lines : (struct pa_native_lines){0};
+}
+
+/* Native frames get their source lines (stack_trie.h); the samples' leaves follow. */
+static bool resolve(struct speedscope_writer *w)
+{
+    uint32_t *node_map = malloc((w->trie.nnodes ? w->trie.nnodes : 1) * sizeof *node_map);
+    if (node_map == NULL || !pa_stack_trie_resolve(&w->trie, w->lines.lookup ? &w->lines : NULL, node_map)) {
+        free(node_map);
+        return false;
+    }
+    for (uint32_t i = 0; i < w->nthreads; i++)
+        for (uint32_t s = 0; s < w->threads[i].n; s++)
+            w->threads[i].nodes[s] = node_map[w->threads[i].nodes[s]];
+    free(node_map);
+    return true;
+}
+
 static enum pa_status write_out(struct pa_writer *writer, FILE *out, struct pa_error *err)
 {
-    const struct speedscope_writer *w = (const struct speedscope_writer *)writer;
+    struct speedscope_writer *w = (struct speedscope_writer *)writer;
+    if (!resolve(w))
+        return pa_fail(err, PA_E_NOMEM, "out of memory writing the speedscope profile");
     uint32_t *path = malloc((w->trie.max_depth ? w->trie.max_depth : 1) * sizeof *path);
     if (path == NULL)
         return pa_fail(err, PA_E_NOMEM, "out of memory writing the speedscope profile");
@@ -197,4 +221,5 @@ const struct pa_writer_ops pa_speedscope_writer_ops = {
     .add = add,
     .write = write_out,
     .destroy = destroy,
+    .describe = describe,
 };

@@ -122,7 +122,7 @@ static enum pa_status add_process(struct pa_sampler *s, pid_t pid, bool named_by
         status = pa_stopper_stop(&stopper, pid, err);
         pa_stopper_release(&stopper);
         if (status == PA_OK && s->settings->native)
-            status = pa_native_session_open(&p->python, s->settings->native_all, false, s->settings->max_depth,
+            status = pa_native_session_open(&p->python, s->settings->native_all, s->settings->max_depth,
                                             &p->native, err);
         if (status != PA_OK)
             py_process_detach(&p->python);
@@ -729,4 +729,13 @@ void pa_sampler_discover(struct pa_sampler *s, double now)
             add_process(s, found[i], false, NULL);
     free(found);
     s->discovery_rounds++;
+}
+
+bool pa_sampler_native_line(void *sampler, int pid, uint32_t native_id, const char **file, int *line)
+{
+    struct pa_sampler *s = sampler;
+    for (size_t i = s->count; i-- > 0;) /* the latest first: a PID reused by a later target */
+        if (s->processes[i]->pid == pid)
+            return s->processes[i]->native != NULL && pa_native_session_line(s->processes[i]->native, native_id, file, line);
+    return false;
 }

@@ -95,4 +95,9 @@ void pa_sampler_discover(struct pa_sampler *sampler, double now);
 /* Number of targets still alive. */
 size_t pa_sampler_alive(const struct pa_sampler *sampler);
 
+/* --native: the source file and line of a native frame (pa_frame.native_id) of pid's
+ * stacks; a pa_native_lines lookup (output/stack.h) with the sampler as user. Looked up
+ * on the first call, after sampling: see unwind/symbols.h. */
+bool pa_sampler_native_line(void *sampler, int pid, uint32_t native_id, const char **file, int *line);
+
 #endif

@@ -254,7 +254,7 @@ void pa_merge_stacks(const struct pa_merge_input *in, struct pa_frame *out, size
         if ((full = depth == max))
             break;
         id[depth] = (struct pa_merge_ident){.native = true, .key = native_key(&in->pcs[n], sym)};
-        out[depth++] = (struct pa_frame){.filename = sym->module, .function = sym->function};
+        out[depth++] = (struct pa_frame){.filename = sym->module, .function = sym->function, .native_id = sym->id};
     }
     r->unplaced = py->depth - next_py;
     if (r->unplaced > 0)

@@ -1,6 +1,7 @@
 /* Modules from /proc/PID/maps and their in-memory unwind tables, cached per module. A
- * re-read of the maps (an IP outside every known module) keeps the tables of modules
- * still loaded at the same place and notes any module that went away. */
+ * re-read of the maps (an IP outside every known module, or a periodic check) keeps the
+ * tables of modules still loaded at the same place from the same file and notes any
+ * module that went away or was replaced. */
 #include "unwind/module_tables.h"
 
 #include <stdlib.h>
@@ -17,7 +18,7 @@ struct pa_module_tables {
     struct pa_module *modules;
     size_t count;
     double last_read;
-    unsigned reads;
+    unsigned reads, generation;
     bool dropped;
 };
 
@@ -40,13 +41,15 @@ enum pa_status pa_modules_from_maps(const struct pa_maps *maps, struct pa_module
         const struct pa_mapping *m = &maps->items[i];
         if (starts_module(m)) {
             open = &list[n];
-            *open = (struct pa_module){.start = m->start, .end = m->end, .path = strdup(m->path)};
+            *open = (struct pa_module){
+                .start = m->start, .end = m->end, .path = strdup(m->path), .device = m->device, .inode = m->inode};
             if (open->path == NULL) {
                 pa_modules_free(list, n);
                 return pa_fail(err, PA_E_NOMEM, "out of memory listing modules");
             }
             n++;
-        } else if (open != NULL && m->path[0] != '\0' && strcmp(m->path, open->path) == 0) {
+        } else if (open != NULL && m->path[0] != '\0' && strcmp(m->path, open->path) == 0 &&
+                   m->device == open->device && m->inode == open->inode) {
             open->end = m->end;
         } else if (m->path[0] != '\0') {
             open = NULL; /* another file: the open module is complete */
@@ -91,16 +94,22 @@ static void reread(struct pa_module_tables *t)
     pa_maps_free(&maps);
     if (status != PA_OK)
         return;
+    bool changed = false;
     for (size_t i = 0; i < t->count; i++) {
         const struct pa_module *old = &t->modules[i];
         struct pa_module *now = pa_modules_find(fresh, count, old->start);
-        if (now != NULL && now->start == old->start && now->end == old->end && strcmp(now->path, old->path) == 0) {
+        if (now != NULL && now->start == old->start && now->end == old->end && now->device == old->device &&
+            now->inode == old->inode && strcmp(now->path, old->path) == 0) {
             now->looked = old->looked;
             now->has_table = old->has_table;
             now->table = old->table;
         } else {
-            t->dropped = true;
+            changed = true;
         }
+    }
+    if (changed) {
+        t->dropped = true;
+        t->generation++;
     }
     pa_modules_free(t->modules, t->count);
     t->modules = fresh;
@@ -140,6 +149,17 @@ const struct pa_module *pa_module_tables_find(struct pa_module_tables *t, uint64
         m->looked = true;
     }
     return m;
+}
+
+void pa_module_tables_check(struct pa_module_tables *t)
+{
+    if (pa_monotonic_seconds() - t->last_read >= PA_MODULES_CHECK_INTERVAL)
+        reread(t);
+}
+
+unsigned pa_module_tables_generation(const struct pa_module_tables *t)
+{
+    return t->generation;
 }
 
 bool pa_module_tables_take_dropped(struct pa_module_tables *t)

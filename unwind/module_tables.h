@@ -17,6 +17,9 @@ struct pa_module {
     uint64_t start, end; /* from its mapping at file offset 0 (the ELF header) to the end of
                             the last mapping of the same file after it */
     char *path;          /* as the target's maps name it; "[vdso]" */
+    uint64_t device, inode; /* of its mapping at file offset 0: a file dlopen'ed where
+                               another was unloaded has the same start, maybe the same path,
+                               never the same (device, inode) while both exist */
     bool looked;         /* the table was looked for (has_table says whether found) */
     bool has_table;
     struct pa_eh_frame_table table;
@@ -44,9 +47,19 @@ void pa_module_tables_free(struct pa_module_tables *tables);
  * (a library dlopen'ed since) makes us re-read the maps, at most every 0.2 s. */
 const struct pa_module *pa_module_tables_find(struct pa_module_tables *tables, uint64_t ip);
 
-/* True (once) when a re-read found a known module gone or moved (dlclose): rules cached
- * for its IPs are stale. */
+/* Re-reads the maps when the last read is PA_MODULES_CHECK_INTERVAL old: a library
+ * unloaded and another loaded in its place causes no miss, only a re-read sees it.
+ * Call it outside any stop window (a read of the maps costs ~0.1 ms). */
+#define PA_MODULES_CHECK_INTERVAL 0.5 /* seconds */
+void pa_module_tables_check(struct pa_module_tables *tables);
+
+/* True (once) when a re-read found a known module gone, moved or replaced (dlclose,
+ * another file at its place): rules cached for its IPs are stale. */
 bool pa_module_tables_take_dropped(struct pa_module_tables *tables);
+
+/* How many re-reads found a module gone, moved or replaced: what cached names and
+ * unwind rules were made under stays valid while this stays the same. */
+unsigned pa_module_tables_generation(const struct pa_module_tables *tables);
 
 /* How often the maps were read (the first read included). */
 unsigned pa_module_tables_reads(const struct pa_module_tables *tables);

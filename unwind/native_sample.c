@@ -22,7 +22,7 @@ static size_t interpreter_paths(const struct py_process *p, const char *paths[2]
     return n;
 }
 
-enum pa_status pa_native_session_open(struct py_process *python, bool native_all, bool lines, size_t py_max_depth,
+enum pa_status pa_native_session_open(struct py_process *python, bool native_all, size_t py_max_depth,
                                       struct pa_native_session **out, struct pa_error *err)
 {
     struct pa_native_session *s = calloc(1, sizeof *s);
@@ -42,7 +42,7 @@ enum pa_status pa_native_session_open(struct py_process *python, bool native_all
     size_t path_count = interpreter_paths(python, paths);
     enum pa_status status = pa_native_unwinder_new(pid, &python->target.reader, &s->unwinder, err);
     if (status == PA_OK)
-        status = pa_symbolizer_new(pid, paths, path_count, lines, &s->symbols, err);
+        status = pa_symbolizer_new(pid, paths, path_count, &s->symbols, err);
     if (status != PA_OK) {
         pa_native_session_close(s);
         return status;
@@ -67,6 +67,13 @@ enum pa_status pa_native_sample(struct pa_native_session *s, struct py_thread *t
                                 struct pa_error *err)
 {
     memset(result, 0, sizeof *result);
+    /* Before the stop: a library unloaded and another loaded at its place (dlclose,
+     * dlopen) leaves the names and rules cached for its addresses wrong. */
+    unsigned generation = pa_native_unwinder_check_modules(s->unwinder);
+    if (generation != s->modules_generation) {
+        pa_symbolizer_invalidate(s->symbols);
+        s->modules_generation = generation;
+    }
     double start = pa_monotonic_seconds();
     enum pa_status status = stop ? pa_stopper_stop(&s->stopper, t->tid, err) : PA_OK;
     if (status != PA_OK)
@@ -111,4 +118,9 @@ enum pa_status pa_native_sample(struct pa_native_session *s, struct py_thread *t
                                 .idents = s->idents};
     pa_merge_stacks(&in, out, max < s->max_frames ? max : s->max_frames, result);
     return PA_OK;
+}
+
+bool pa_native_session_line(struct pa_native_session *s, uint32_t native_id, const char **file, int *line)
+{
+    return pa_symbolizer_line(s->symbols, native_id, file, line);
 }

@@ -21,6 +21,7 @@ struct pa_native_session {
     struct pa_thread_stopper stopper;
     struct pa_native_unwinder *unwinder;
     struct pa_symbolizer *symbols;
+    unsigned modules_generation;   /* of the unwinder's modules when symbols were last valid */
     struct pa_native_pc pcs[PA_NATIVE_MAX_DEPTH];
     const struct pa_native_symbol *names[PA_NATIVE_MAX_DEPTH];
     struct pa_merge_ident *idents; /* the merge's scratch: max_frames of them */
@@ -30,9 +31,8 @@ struct pa_native_session {
     double stopped_total, stopped_max; /* seconds a thread was stopped, per sample */
 };
 
-/* lines: look up file:line of native frames too (slow to warm up; for dump). Merged
- * stacks hold at most PA_NATIVE_MERGED_MAX(py_max_depth) frames. */
-enum pa_status pa_native_session_open(struct py_process *python, bool native_all, bool lines, size_t py_max_depth,
+/* Merged stacks hold at most PA_NATIVE_MERGED_MAX(py_max_depth) frames. */
+enum pa_status pa_native_session_open(struct py_process *python, bool native_all, size_t py_max_depth,
                                       struct pa_native_session **out, struct pa_error *err);
 /* Resumes anything still stopped, and frees the session. */
 void pa_native_session_close(struct pa_native_session *session);
@@ -45,5 +45,10 @@ void pa_native_session_close(struct pa_native_session *session);
 enum pa_status pa_native_sample(struct pa_native_session *session, struct py_thread *thread, bool stop,
                                 struct py_stack *python, struct pa_frame *out, size_t max,
                                 struct pa_merge_result *result, struct pa_error *err);
+
+/* The source file:line of a native frame of a merged stack (its pa_frame.native_id),
+ * where the module has debug info; looked up on the first call for that PC, the module's
+ * line tables loaded on the first call for that module (see symbols.h). */
+bool pa_native_session_line(struct pa_native_session *session, uint32_t native_id, const char **file, int *line);
 
 #endif

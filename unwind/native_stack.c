@@ -256,6 +256,14 @@ void pa_native_unwinder_flush(struct pa_native_unwinder *u)
     unw_flush_cache(u->as, 0, 0);
 }
 
+unsigned pa_native_unwinder_check_modules(struct pa_native_unwinder *u)
+{
+    pa_module_tables_check(u->modules);
+    if (pa_module_tables_take_dropped(u->modules))
+        unw_flush_cache(u->as, 0, 0);
+    return pa_module_tables_generation(u->modules);
+}
+
 static enum pa_status load_registers(struct pa_native_unwinder *u, pid_t tid, struct pa_error *err)
 {
 #if defined(__x86_64__)

@@ -38,4 +38,10 @@ enum pa_status pa_native_unwind(struct pa_native_unwinder *unwinder, pid_t tid, 
 /* Forgets cached unwind info (after the target's mappings changed). */
 void pa_native_unwinder_flush(struct pa_native_unwinder *unwinder);
 
+/* Re-reads the target's maps when due (pa_module_tables_check), flushing libunwind's
+ * cache if a module went away or was replaced. Returns the modules' generation
+ * (pa_module_tables_generation): names cached under another one may be stale. Call it
+ * while the target runs. */
+unsigned pa_native_unwinder_check_modules(struct pa_native_unwinder *unwinder);
+
 #endif

@@ -4,6 +4,13 @@
  * each module's symbol table, we keep each PC's answer. A PC outside every known module
  * (a library dlopen'ed since) makes us re-read the maps, at most every REREPORT_INTERVAL.
  *
+ * Lines come after sampling (pa_symbolizer_line): loading a module's DWARF line tables
+ * costs seconds for libpython, so it is done only for modules with sampled PCs, once,
+ * and only for the PCs sampled. Each answer keeps the libdw module it came from, so
+ * that the line is the one of the file that ran even if it was unloaded since: a Dwfl
+ * whose modules changed (a dlclose) is retired, not ended, until the symbolizer is
+ * freed, and a fresh one reports the modules of now.
+ *
  * Files are opened as the target sees them, not by the name in its maps (libdw's own
  * dwfl_linux_proc_find_elf opens that name, which from the host is a different file or
  * none when the target is in a container or chroot): through /proc/PID/root, or the
@@ -28,10 +35,17 @@
 #include "attach/process.h"
 
 #define REREPORT_INTERVAL 0.2 /* seconds */
+#define MAX_RETIRED 16 /* Dwfls kept for lines: each holds its modules' files open */
 
 struct entry {
     uint64_t key; /* the address looked up (pc or pc - 1) */
     struct pa_native_symbol sym;
+    Dwfl *dwfl;              /* the Dwfl mod is in */
+    Dwfl_Module *mod;        /* where key lay when looked up; NULL if in no module (or its
+                                Dwfl had to be ended: no line then) */
+    bool line_looked;        /* source_file/source_line say what DWARF has */
+    const char *source_file; /* NULL if unknown */
+    int source_line;
 };
 
 struct module_name {
@@ -45,15 +59,19 @@ struct pa_symbolizer {
     Dwfl_Callbacks callbacks; /* per target: its debuginfo path names its root */
     char *debuginfo_path;
     Dwfl *dwfl;
+    Dwfl **retired;       /* Dwfls whose modules changed, kept for their answers' lines */
+    size_t retired_count;
+    size_t current_answers; /* answers from modules of dwfl */
     char **interpreter_paths;
     size_t path_count;
-    struct entry **slots; /* open addressing on key */
+    struct entry **entries; /* every answer given, by id - 1 */
+    size_t entry_count, entry_capacity;
+    struct entry **slots; /* the current answers: open addressing on key */
     size_t slot_count, used;
     struct module_name *modules;
     size_t module_count, module_capacity;
     double last_report;
     unsigned reports;
-    bool lines;
 };
 
 /* libdw's find_elf: a module named by a path is opened from the host through the
@@ -88,11 +106,61 @@ static int set_owner(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_
     return DWARF_CB_OK;
 }
 
+/* dwfl_report_end's callback for a module no longer reported: stop before libdw frees
+ * it, since answers point to it (the Dwfl is retired instead, see report). */
+static int keep_removed(Dwfl_Module *mod, void *userdata, const char *name, Dwarf_Addr start, void *arg)
+{
+    (void)mod, (void)userdata, (void)name, (void)start;
+    *(bool *)arg = true;
+    return DWARF_CB_ABORT;
+}
+
+/* Starts a new Dwfl. The current one is kept while answers point into it, up to
+ * MAX_RETIRED (a target that keeps loading and unloading libraries must not exhaust our
+ * file descriptors): beyond, its answers lose their lines. */
+static bool retire_dwfl(struct pa_symbolizer *s)
+{
+    if (s->current_answers > 0 && s->retired_count < MAX_RETIRED) {
+        Dwfl **bigger = realloc(s->retired, (s->retired_count + 1) * sizeof *bigger);
+        if (bigger == NULL)
+            return false;
+        s->retired = bigger;
+        s->retired[s->retired_count++] = s->dwfl;
+    } else {
+        for (size_t i = 0; s->current_answers > 0 && i < s->entry_count; i++)
+            if (s->entries[i]->dwfl == s->dwfl)
+                s->entries[i]->mod = NULL;
+        dwfl_end(s->dwfl);
+    }
+    s->current_answers = 0;
+    s->dwfl = dwfl_begin(&s->callbacks);
+    return s->dwfl != NULL;
+}
+
+static void forget_answers(struct pa_symbolizer *s)
+{
+    memset(s->slots, 0, s->slot_count * sizeof *s->slots);
+    s->used = 0;
+}
+
 static enum pa_status report(struct pa_symbolizer *s, struct pa_error *err)
 {
+    if (s->dwfl == NULL) /* a retirement that could not start a new one */
+        return pa_fail(err, PA_E_NOMEM, "out of memory (libdw: %s)", dwfl_errmsg(-1));
     dwfl_report_begin(s->dwfl); /* modules reported again unchanged keep their cached state */
     int rc = dwfl_linux_proc_report(s->dwfl, s->pid);
-    dwfl_report_end(s->dwfl, NULL, NULL);
+    bool removed = false;
+    dwfl_report_end(s->dwfl, keep_removed, &removed);
+    if (removed) {
+        /* A module went away (dlclose): its addresses may be another's now. The Dwfl
+         * it was in is left half-updated by the abort: retired, used for lines only. */
+        forget_answers(s);
+        if (!retire_dwfl(s))
+            return pa_fail(err, PA_E_NOMEM, "out of memory (or libdw: %s)", dwfl_errmsg(-1));
+        dwfl_report_begin(s->dwfl);
+        rc = dwfl_linux_proc_report(s->dwfl, s->pid);
+        dwfl_report_end(s->dwfl, NULL, NULL);
+    }
     dwfl_getmodules(s->dwfl, set_owner, s, 0);
     s->last_report = pa_monotonic_seconds();
     s->reports++;
@@ -102,14 +170,13 @@ static enum pa_status report(struct pa_symbolizer *s, struct pa_error *err)
     return PA_OK;
 }
 
-enum pa_status pa_symbolizer_new(pid_t pid, const char *const *paths, size_t path_count, bool lines,
+enum pa_status pa_symbolizer_new(pid_t pid, const char *const *paths, size_t path_count,
                                  struct pa_symbolizer **out, struct pa_error *err)
 {
     struct pa_symbolizer *s = calloc(1, sizeof *s);
     if (s == NULL)
         return pa_fail(err, PA_E_NOMEM, "out of memory");
     s->pid = pid;
-    s->lines = lines;
     s->slot_count = 1024;
     s->slots = calloc(s->slot_count, sizeof *s->slots);
     s->interpreter_paths = calloc(path_count ? path_count : 1, sizeof *s->interpreter_paths);
@@ -144,12 +211,12 @@ void pa_symbolizer_free(struct pa_symbolizer *s)
 {
     if (s == NULL)
         return;
-    for (size_t i = 0; i < s->slot_count; i++)
-        if (s->slots[i] != NULL) {
-            free((char *)s->slots[i]->sym.function);
-            free((char *)s->slots[i]->sym.source_file);
-            free(s->slots[i]);
-        }
+    for (size_t i = 0; i < s->entry_count; i++) {
+        free((char *)s->entries[i]->sym.function);
+        free((char *)s->entries[i]->source_file);
+        free(s->entries[i]);
+    }
+    free(s->entries);
     free(s->slots);
     for (size_t i = 0; i < s->path_count; i++)
         free(s->interpreter_paths[i]);
@@ -161,6 +228,9 @@ void pa_symbolizer_free(struct pa_symbolizer *s)
     free(s->modules);
     if (s->dwfl != NULL)
         dwfl_end(s->dwfl);
+    for (size_t i = 0; i < s->retired_count; i++)
+        dwfl_end(s->retired[i]);
+    free(s->retired);
     free(s->debuginfo_path);
     free(s);
 }
@@ -264,15 +334,52 @@ static void describe(struct pa_symbolizer *s, Dwfl_Module *mod, uint64_t addr, s
         snprintf(hex, sizeof hex, "0x%" PRIx64, (uint64_t)((out->start ? out->start : addr) - low));
         out->function = strdup(hex);
     }
-    if (!s->lines)
-        return;
-    Dwfl_Line *line = dwfl_module_getsrc(mod, addr);
-    int lineno = 0;
-    const char *file = line ? dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL) : NULL;
-    if (file != NULL) {
-        out->source_file = strdup(file);
-        out->source_line = lineno;
+}
+
+void pa_symbolizer_invalidate(struct pa_symbolizer *s)
+{
+    forget_answers(s);
+    if (retire_dwfl(s))
+        report(s, NULL);
+}
+
+bool pa_symbolizer_line(struct pa_symbolizer *s, uint32_t id, const char **file, int *line)
+{
+    if (id == 0 || id > s->entry_count)
+        return false;
+    struct entry *e = s->entries[id - 1];
+    if (!e->line_looked && e->mod != NULL) {
+        e->line_looked = true;
+        /* The first lookup in a module loads its DWARF (libdw keeps it per module); one
+         * without debug info fails then and at once after. */
+        Dwfl_Line *l = dwfl_module_getsrc(e->mod, e->key);
+        int lineno = 0;
+        const char *name = l ? dwfl_lineinfo(l, NULL, &lineno, NULL, NULL, NULL) : NULL;
+        if (name != NULL && lineno > 0 && (e->source_file = strdup(name)) != NULL)
+            e->source_line = lineno;
     }
+    if (e->source_file == NULL)
+        return false;
+    *file = e->source_file;
+    *line = e->source_line;
+    return true;
+}
+
+/* Numbers the answer and keeps it for the symbolizer's life (frames point to its strings). */
+static bool keep(struct pa_symbolizer *s, struct entry *e)
+{
+    if (s->entry_count == s->entry_capacity) {
+        size_t n = s->entry_capacity ? s->entry_capacity * 2 : 256;
+        struct entry **bigger = n <= UINT32_MAX ? realloc(s->entries, n * sizeof *bigger) : NULL;
+        if (bigger == NULL)
+            return false;
+        s->entries = bigger;
+        s->entry_capacity = n;
+    }
+    s->entries[s->entry_count++] = e;
+    e->sym.id = (uint32_t)s->entry_count;
+    s->current_answers += e->mod != NULL;
+    return true;
 }
 
 const struct pa_native_symbol *pa_symbolize(struct pa_symbolizer *s, uint64_t pc, bool activation)
@@ -283,16 +390,19 @@ const struct pa_native_symbol *pa_symbolize(struct pa_symbolizer *s, uint64_t pc
     if (s->slots[i] != NULL)
         return &s->slots[i]->sym;
 
-    Dwfl_Module *mod = dwfl_addrmodule(s->dwfl, key);
+    Dwfl_Module *mod = s->dwfl ? dwfl_addrmodule(s->dwfl, key) : NULL;
     bool fresh = false;
-    if (mod == NULL && pa_monotonic_seconds() - s->last_report >= REREPORT_INTERVAL) {
+    if (mod == NULL && s->dwfl != NULL && pa_monotonic_seconds() - s->last_report >= REREPORT_INTERVAL) {
         fresh = report(s, NULL) == PA_OK; /* a library loaded since we last looked? */
-        mod = dwfl_addrmodule(s->dwfl, key);
+        mod = s->dwfl ? dwfl_addrmodule(s->dwfl, key) : NULL;
+        i = slot_of(s, key); /* the re-report may have forgotten every answer */
     }
     struct entry *e = calloc(1, sizeof *e);
     if (e == NULL)
         return &unknown;
     e->key = key;
+    e->mod = mod;
+    e->dwfl = s->dwfl;
     if (mod != NULL) {
         describe(s, mod, key, &e->sym);
     } else {
@@ -301,20 +411,15 @@ const struct pa_native_symbol *pa_symbolize(struct pa_symbolizer *s, uint64_t pc
         e->sym.module = "~";
         e->sym.function = strdup(hex);
     }
-    if (e->sym.function == NULL || (mod == NULL && !fresh)) {
+    if (e->sym.function == NULL || (mod == NULL && !fresh) || !keep(s, e)) {
         /* Not cached: the next sample may find the module after a re-read. */
         free((char *)e->sym.function);
-        free((char *)e->sym.source_file);
         free(e);
         return &unknown;
     }
     if (s->used * 2 >= s->slot_count) {
-        if (!grow(s)) {
-            free((char *)e->sym.function);
-            free((char *)e->sym.source_file);
-            free(e);
-            return &unknown;
-        }
+        if (!grow(s))
+            return &e->sym; /* answered, only not cached */
         i = slot_of(s, key);
     }
     s->slots[i] = e;

@@ -203,8 +203,24 @@
       drawLines(f);
     }
 
+    /* A C function's lines (--native, where debug info had them): file:line each, since
+     * code inlined from headers has lines of other files; the source where it was read. */
+    function drawNativeLines(rows) {
+      const out = rows.map((r) => {
+        const file = p.strings[r[3]], src = p.sources[r[3]];
+        const text = src === undefined ? '' : (src.split('\n')[r[0] - 1] || '');
+        return '<tr class="hot"><td>' + esc(file.slice(file.lastIndexOf('/') + 1) + ':' + r[0]) + '</td><td>' + fmt(r[1]) +
+          '</td><td>' + fmt(r[2]) + '</td><td>' + esc(text) + '</td></tr>';
+      });
+      $('sw-lines').innerHTML = '<h3>Lines: own and total time per source line (from debug info)</h3>' +
+        '<table class="lines" id="lines"><thead><tr><th>line</th><th>own s</th><th>total s</th><th>source</th></tr></thead><tbody>' +
+        out.join('') + '</tbody></table>';
+    }
+
     function drawLines(f) {
       const rows = p.lines.get(f);
+      const native = p.nativeLines.get(f);
+      if ((!rows || !rows.length) && native && native.length) { drawNativeLines(native); return; }
       if (!rows || !rows.length) { $('sw-lines').innerHTML = ''; return; }
       const src = p.sources[p.fFile[f]];
       const text = src === undefined ? null : src.split('\n');

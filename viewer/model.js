@@ -9,6 +9,7 @@
   const EDGE_FIELDS = 6;   /* caller, callee, nc, cc, tt, ct */
   const NODE_FIELDS = 5;   /* func, parent, self, total, calls (parent before child) */
   const LINE_FIELDS = 4;   /* func, line, self, total */
+  const NATIVE_LINE_FIELDS = 5; /* func, file (a string), line, self, total: a C function's lines (--native) */
 
   /* A tree: node 0 is the whole profile (func -1); parents come before children. */
   function makeTree(func, parent, self, total, calls) {
@@ -102,6 +103,7 @@
     } else {
       p.tree = unroll(p, data.unrollDepth || 40);
     }
+    p.nativeLines = nativeLines(data);
     return p;
   }
 
@@ -166,6 +168,18 @@
     if (file === '~') return name;
     return name + ' ' + file.slice(file.lastIndexOf('/') + 1) + ':' + p.fLine[i];
   }
+
+  /* func -> [[line, self, total, file], ...] by file, then line: a C function's lines. */
+  function nativeLines(data) {
+    const out = new Map(), nl = data.native_lines || [];
+    for (let i = 0; i < nl.length; i += NATIVE_LINE_FIELDS) {
+      if (!out.has(nl[i])) out.set(nl[i], []);
+      out.get(nl[i]).push([nl[i + 2], nl[i + 3] * data.tick, nl[i + 4] * data.tick, nl[i + 1]]);
+    }
+    for (const rows of out.values()) rows.sort((a, b) => a[3] - b[3] || a[0] - b[0]);
+    return out;
+  }
+
 
   /* snakeviz's unrolling of a call graph into a tree (its sv_build_hierarchy), for a
    * pstats file, which has no tree: a function's box is split among its callees by the

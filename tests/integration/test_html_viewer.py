@@ -10,6 +10,7 @@ import pstats
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 import unittest
@@ -20,6 +21,7 @@ import test_servers as servers
 from test_record import read_totals
 
 PYTHON = "/usr/bin/python3"
+NATIVE_EXT = os.path.normpath(os.path.join(h.HERE, "..", "native_ext"))
 BOX = "(() => [...document.querySelectorAll('#%s-svg .box')].map((e) => { const b = e.getBBox(); return {" \
       "func: +e.dataset.func, node: +e.dataset.node, name: +e.dataset.func >= 0 ? " \
       "PA.app.profile.names[+e.dataset.func] : 'all', x: b.x, w: b.width, y: b.y, match: e.classList.contains('match')}; }))()"
@@ -200,6 +202,29 @@ class RecordingTest(ViewerCase):
         hot = [r for r in rows if r[1]]
         self.assertTrue(any("burn(5 * UNIT)" in r[3] for r in hot), rows)
         self.assertTrue(any(r[3].strip().startswith("def share_50") for r in rows), "the source text is shown")
+
+
+class NativeLinesTest(ViewerCase):
+    """--native: a C function's own and total time per source line, with its file and the
+    source text (tests/native_ext built with -g, its source read by its absolute path)."""
+
+    def test_lines_of_a_c_function(self):
+        sys.path.insert(0, NATIVE_EXT)
+        import build  # tests/native_ext/build.py
+        build.build(PYTHON, self.dir)
+        with h.Target([PYTHON, os.path.join(NATIVE_EXT, "native_target.py"), self.dir]) as target:
+            path = self.record("native.html", ["-p", target.pid, "-d", "1.5", "--native", "-q"])
+        page = self.open(path)
+        page.type("#search", "native_ext_hot_loop")
+        page.click("#stats tbody tr")
+        rows = page.eval(ROWS % "#lines")
+        self.assertTrue(rows, "no line table")
+        self.assertTrue(all(re.match(r"native_ext\.c:\d+$", r[0]) for r in rows), rows)
+        with open(os.path.join(NATIVE_EXT, "native_ext.c")) as f:
+            source = f.read().splitlines()
+        for r in rows:
+            self.assertEqual(r[3], source[int(r[0].split(":")[1]) - 1], "the source text of %s" % r[0])
+        self.assertTrue(any("acc = acc * 0.999" in r[3] for r in rows), rows)
 
 
 WORKLOAD = '''

@@ -199,6 +199,36 @@ static void modules_from_maps(void **state)
     assert_ptr_equal(pa_modules_find(m, n, 0x7f257de81800), &m[4]);
     assert_ptr_equal(pa_modules_find(m, n, 0x7f257dfb7000), &m[5]);
     assert_null(pa_modules_find(m, n, 0x7ffd00000100));
+    /* Each module's identity: the device and inode of its file (none for the vDSO). */
+    assert_int_equal(m[0].device, (uint64_t)0xfe << 32);
+    assert_int_equal(m[0].inode, 1079434);
+    assert_int_equal(m[3].inode, 17);
+    assert_int_equal(m[5].device, 0);
+    assert_int_equal(m[5].inode, 0);
+    pa_modules_free(m, n);
+}
+
+/* A mapping of the same name but another file (replaced on disk, then mapped) does not
+ * extend the module before it: it is no part of that image. */
+static void modules_of_another_inode(void **state)
+{
+    (void)state;
+    static const char maps_text[] =
+        "7f0000000000-7f0000001000 r--p 00000000 08:01 20 /lib/x.so\n"
+        "7f0000001000-7f0000002000 r-xp 00001000 08:01 21 /lib/x.so\n"
+        "7f0000002000-7f0000003000 r--p 00000000 103:02 21 /lib/x.so\n";
+    struct pa_maps maps;
+    assert_int_equal(pa_maps_parse(maps_text, &maps, NULL), PA_OK);
+    assert_int_equal(maps.items[2].device, (uint64_t)0x103 << 32 | 2);
+    struct pa_module *m;
+    size_t n;
+    assert_int_equal(pa_modules_from_maps(&maps, &m, &n, NULL), PA_OK);
+    pa_maps_free(&maps);
+    assert_int_equal(n, 2);
+    assert_int_equal(m[0].end, 0x7f0000001000);
+    assert_int_equal(m[0].inode, 20);
+    assert_int_equal(m[1].start, 0x7f0000002000);
+    assert_int_equal(m[1].inode, 21);
     pa_modules_free(m, n);
 }
 
@@ -209,6 +239,7 @@ int main(void)
         cmocka_unit_test(non_pie_executable_has_no_bias),
         cmocka_unit_test(unusable_images_give_no_table),
         cmocka_unit_test(modules_from_maps),
+        cmocka_unit_test(modules_of_another_inode),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

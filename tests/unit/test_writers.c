@@ -1,6 +1,6 @@
 /* Unit tests for the writers behind output/writer.h: the format registry, collapsed
- * and speedscope text for known stacks, JSON escaping, repeatable writes, and write
- * errors reported as PA_E_OUTPUT. */
+ * and speedscope text for known stacks, JSON escaping, native frames' source lines
+ * resolved when written, repeatable writes, and write errors reported as PA_E_OUTPUT. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -171,6 +171,87 @@ static void speedscope(void **state)
     ops->destroy(w);
 }
 
+/* Native PCs 1 and 2 lie on ext.c:40, 3 on ext.c:41, 4 has no debug info. */
+static bool fake_lines(void *user, int pid, uint32_t native_id, const char **file, int *line)
+{
+    (*(int *)user)++;
+    if (pid != 7 || native_id < 1 || native_id > 3)
+        return false;
+    *file = "/src/ext.c";
+    *line = native_id == 3 ? 41 : 40;
+    return true;
+}
+
+/* <module> calling ext.so's hot at PCs 1, 2 and 3, then its helper (PC 4). */
+static void feed_native(const struct pa_writer_ops *ops, struct pa_writer *w)
+{
+    static const char *const names[] = {"hot", "hot", "hot", "helper"};
+    for (uint32_t i = 0; i < 4; i++) {
+        struct pa_frame f[2] = {
+            {.filename = "ext.so", .function = names[i], .call_id = 2 + i / 3, .native_id = i + 1},
+            {.filename = "app.py", .function = "<module>", .first_line = 1, .line = 10, .call_id = 1},
+        };
+        struct pa_stack stack = {.pid = 7, .tid = 1, .weight = 0.01, .timestamp = 0.01 * i, .depth = 2, .frames = f};
+        struct pa_error err;
+        assert_int_equal(ops->add(w, &stack, &err), PA_OK);
+    }
+}
+
+static void native_lines(void **state)
+{
+    (void)state;
+    int calls = 0;
+    struct pa_native_lines lines = {.lookup = fake_lines, .user = &calls};
+    struct pa_recording_info info = {.mode = "wall", .native_lines = &lines};
+
+    const struct pa_writer_ops *ops = pa_writer_ops_for(PA_FORMAT_COLLAPSED);
+    struct pa_writer *w = ops->create();
+    feed_native(ops, w);
+    ops->describe(w, &info);
+    char *text = write_to_string(ops, w);
+    /* PCs of one line merge; a PC without a line shows its module, as before. */
+    assert_string_equal(text, "<module> (app.py:10);hot (/src/ext.c:40) 2\n"
+                              "<module> (app.py:10);hot (/src/ext.c:41) 1\n"
+                              "<module> (app.py:10);helper (ext.so:0) 1\n");
+    assert_int_equal(calls, 4); /* once per PC */
+    free(text);
+    ops->destroy(w);
+
+    /* No lookup given (not --native, or top's saves): native frames merge per function. */
+    w = ops->create();
+    feed_native(ops, w);
+    text = write_to_string(ops, w);
+    assert_string_equal(text, "<module> (app.py:10);hot (ext.so:0) 3\n<module> (app.py:10);helper (ext.so:0) 1\n");
+    free(text);
+    ops->destroy(w);
+
+    ops = pa_writer_ops_for(PA_FORMAT_SPEEDSCOPE);
+    w = ops->create();
+    feed_native(ops, w);
+    ops->describe(w, &info);
+    text = write_to_string(ops, w);
+    assert_string_equal(
+        text,
+        "{\"$schema\":\"https://www.speedscope.app/file-format-schema.json\","
+        "\"shared\":{\"frames\":["
+        "{\"name\":\"<module>\",\"file\":\"app.py\",\"line\":10},"
+        "{\"name\":\"hot\",\"file\":\"/src/ext.c\",\"line\":40},"
+        "{\"name\":\"hot\",\"file\":\"/src/ext.c\",\"line\":41},"
+        "{\"name\":\"helper\",\"file\":\"ext.so\"}]},"
+        "\"profiles\":["
+        "{\"type\":\"sampled\",\"name\":\"pid 7, thread 1\",\"unit\":\"seconds\","
+        "\"startValue\":0,\"endValue\":0.04,"
+        "\"samples\":[[0,1],[0,1],[0,2],[0,3]],\"weights\":[0.01,0.01,0.01,0.01]}],"
+        "\"name\":\"pyattach\",\"activeProfileIndex\":0,\"exporter\":\"pyattach\"}\n");
+    /* Samples added after a write are resolved at the next one, onto the same frames. */
+    feed_native(ops, w);
+    char *again = write_to_string(ops, w);
+    assert_non_null(strstr(again, "\"samples\":[[0,1],[0,1],[0,2],[0,3],[0,1],[0,1],[0,2],[0,3]]"));
+    free(again);
+    free(text);
+    ops->destroy(w);
+}
+
 /* pstats and text: a second write gives the same bytes (live view saves). */
 static void repeatable_writes(void **state)
 {
@@ -241,6 +322,7 @@ int main(void)
         cmocka_unit_test(registry),
         cmocka_unit_test(collapsed),
         cmocka_unit_test(speedscope),
+        cmocka_unit_test(native_lines),
         cmocka_unit_test(repeatable_writes),
         cmocka_unit_test(empty_profiles),
         cmocka_unit_test(write_errors),

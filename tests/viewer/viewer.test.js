@@ -50,6 +50,15 @@ test('the tree of a recording: children sorted by time, totals kept', () => {
   assert.equal(t.self[5], 3);
   assert.equal(p.names[0], 'main.py:1(main)');
   assert.deepEqual(p.lines.get(3), [[14, 2, 2], [15, 3, 5]]);
+  assert.equal(p.nativeLines.size, 0);
+});
+
+test('a C function\'s lines (--native): per file and line, sorted', () => {
+  const strings = ['lib.so', 'hot', 'hot.c', 'inl.h'];
+  const funcs = [0, 0, 1, 1, 1, 3, 3];
+  const p = PA.load({ source: 'recording', tick: 0.001, strings, funcs: withStats(funcs), edges: [], nodes: [],
+    lines: [], native_lines: [0, 2, 30, 1000, 1000, 0, 3, 5, 500, 500, 0, 2, 12, 2000, 2000] });
+  assert.deepEqual(p.nativeLines.get(0), [[12, 2, 2, 2], [30, 1, 1, 2], [5, 0.5, 0.5, 3]]);
 });
 
 test('icicle boxes: widths are the true shares, nested in their parent', () => {
