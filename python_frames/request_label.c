@@ -36,8 +36,9 @@
 #include "python_frames/remote_dict.h"
 
 #define CODE_SLOTS 4096  /* code objects classified, direct-mapped by address */
-#define LABEL_SLOTS 256  /* handler calls whose label is kept, direct-mapped by call id */
+#define LABEL_SLOTS 256  /* threads whose handler call's label is kept, direct-mapped by TID */
 #define TEXT_CHARS 120   /* characters kept of a method, route, view or path */
+#define READS 4          /* reads of a label at most, looking for two in a row that agree */
 
 enum code_role {
     ROLE_NONE,
@@ -54,7 +55,8 @@ struct code_slot {
 };
 
 struct label_slot {
-    uint64_t call_id;     /* 0: empty */
+    pid_t tid;            /* the thread whose last read this is; 0: empty */
+    uint64_t call_id;     /* of its handler frame */
     uint64_t resolve_call; /* the _get_response call seen when the label was read, 0: none */
     bool resolved;        /* Django had resolved the URL: final */
     char label[PY_REQUEST_LABEL_MAX];
@@ -122,12 +124,27 @@ static bool read_text(const struct py_walker *w, uint64_t addr, char *out, size_
     uint64_t total = 0;
     snprintf(out, size, "?");
     if (!py_object_is(w->reader, l, addr, "str") ||
-        py_read_string_head(w->reader, l, addr, chars, TEXT_CHARS, &count, &total, NULL) != PA_OK || count == 0)
+        py_read_string_head(w->reader, l, addr, chars, TEXT_CHARS, &count, &total, NULL) != PA_OK)
         return false;
+    out[0] = '\0';
     for (size_t i = 0; i < count; i++)
         if (chars[i] < 0x20 || chars[i] == 0x7f || chars[i] == ';')
             chars[i] = '?'; /* never a control character in a label; ';' separates collapsed frames */
     py_ucs_to_utf8(chars, count, 4, out, size);
+    return true;
+}
+
+/* What a field must look like, else it was misread (or is hostile): an HTTP method
+ * is upper-case letters, a view's path a dotted Python name. */
+static bool looks_like(const char *text, bool dotted_name)
+{
+    if (text[0] == '\0')
+        return false;
+    for (const char *c = text; *c; c++) {
+        bool upper = *c >= 'A' && *c <= 'Z', lower = *c >= 'a' && *c <= 'z', digit = *c >= '0' && *c <= '9';
+        if (dotted_name ? !(upper || lower || digit || *c == '_' || *c == '.') : !upper)
+            return false;
+    }
     return true;
 }
 
@@ -146,9 +163,26 @@ static uint64_t local_value(const struct py_walker *w, const struct py_frame *f,
     return value;
 }
 
+/* Whether the frame's local still holds the object read through it. The thread runs
+ * on while we read: once its frame has returned, the frame's memory (3.11+: the
+ * thread's data stack) serves other calls, and what was read through a local that
+ * now holds something else belongs to no request. The frame must still run the
+ * same code, and the local hold the same object, after the reads. */
+static bool still_holds(const struct py_walker *w, const struct py_frame *f, int index, uint64_t object)
+{
+    const struct py_layout *l = &w->runtime->layout;
+    uint64_t code = 0;
+    if (l->interpreter_frame.executable < 0 ||
+        pa_read_u64(w->reader, f->frame_addr + (uint64_t)l->interpreter_frame.executable, &code, NULL) != PA_OK)
+        return false;
+    if (l->ref_model == PY_REFS_TAGGED) /* 3.14+: f_executable is a tagged _PyStackRef */
+        code &= ~PY_STACKREF_TAG_BITS;
+    return code == f->code->addr && local_value(w, f, index) == object;
+}
+
 /* `<METHOD /path>` from the outermost frame whose `environ` is a request's dict. */
 static bool environ_label(struct py_request_reader *rr, const struct py_walker *w, const struct py_stack *stack,
-                          char *label, size_t size, uint64_t *call_id)
+                          char *label, size_t size)
 {
     const struct py_layout *l = &w->runtime->layout;
     for (size_t i = stack->depth; i-- > 0;) {
@@ -159,41 +193,77 @@ static bool environ_label(struct py_request_reader *rr, const struct py_walker *
             py_dict_get_str(w->reader, l, environ, "REQUEST_METHOD", &method, NULL) != PA_OK || method == 0)
             continue;
         char method_text[TEXT_CHARS * 4 + 1], path_text[TEXT_CHARS * 4 + 1], folded[PY_REQUEST_LABEL_MAX];
-        read_text(w, method, method_text, sizeof method_text);
-        if (py_dict_get_str(w->reader, l, environ, "PATH_INFO", &path, NULL) != PA_OK ||
-            !read_text(w, path, path_text, sizeof path_text))
-            snprintf(path_text, sizeof path_text, "?");
+        if (!read_text(w, method, method_text, sizeof method_text) || !looks_like(method_text, false))
+            snprintf(method_text, sizeof method_text, "?");
+        /* A dict without PATH_INFO is still being filled (gunicorn's wsgi.create adds it
+         * after REQUEST_METHOD): not yet a request. A str PATH_INFO is "" or starts
+         * with "/" (PEP 3333); any other str was misread from a dict changing under
+         * the read. A PATH_INFO of another type is shown as "?". */
+        if (py_dict_get_str(w->reader, l, environ, "PATH_INFO", &path, NULL) != PA_OK || path == 0)
+            continue;
+        bool is_str = read_text(w, path, path_text, sizeof path_text);
+        if (is_str && path_text[0] != '/' && path_text[0] != '\0')
+            continue;
         py_request_fold_path(path_text, folded, sizeof folded);
         snprintf(label, size, "<%.40s %.250s>", method_text, folded);
-        *call_id = f->call_id;
-        return true;
+        return still_holds(w, f, code->environ_index, environ);
     }
     return false;
 }
 
-/* `<GET route (view)>` from Django's request; false while the URL is not resolved. */
-static bool django_label(const struct py_walker *w, uint64_t request, char *label, size_t size)
+enum django_read {
+    DJANGO_UNRESOLVED, /* no ResolverMatch yet: no label */
+    DJANGO_LABEL,      /* method, route and view read */
+    DJANGO_PARTIAL,    /* a ResolverMatch, but its route or view unreadable: `<GET ?>` */
+};
+
+/* `<GET route (view)>` from Django's request. */
+static enum django_read django_label(const struct py_walker *w, uint64_t request, char *label, size_t size)
 {
     const struct py_layout *l = &w->runtime->layout;
     uint64_t method = 0, match = 0, route = 0, view = 0;
     if (!attr(w, request, "resolver_match", &match) || py_object_is(w->reader, l, match, "NoneType"))
-        return false;
+        return DJANGO_UNRESOLVED;
     char method_text[TEXT_CHARS * 4 + 1], route_text[TEXT_CHARS * 4 + 1], view_text[TEXT_CHARS * 4 + 1];
     attr(w, request, "method", &method);
-    read_text(w, method, method_text, sizeof method_text);
+    if (!read_text(w, method, method_text, sizeof method_text) || !looks_like(method_text, false))
+        snprintf(method_text, sizeof method_text, "?");
     bool has_route = attr(w, match, "route", &route) && read_text(w, route, route_text, sizeof route_text);
-    bool has_view = attr(w, match, "_func_path", &view) && read_text(w, view, view_text, sizeof view_text);
+    bool has_view = attr(w, match, "_func_path", &view) && read_text(w, view, view_text, sizeof view_text) &&
+                    looks_like(view_text, true);
     if (!has_route)
         snprintf(label, size, "<%.40s ?>", method_text);
     else if (!has_view)
         snprintf(label, size, "<%.40s %.130s>", method_text, route_text);
     else
         snprintf(label, size, "<%.40s %.130s (%.130s)>", method_text, route_text, view_text);
-    return true;
+    return has_route && has_view ? DJANGO_LABEL : DJANGO_PARTIAL;
+}
+
+/* One read of the label: Django's request where a handler frame has one bound and
+ * Django has resolved the URL, else WSGI's environ. *resolved: Django's label, whole. */
+static bool read_label(struct py_request_reader *rr, const struct py_walker *w, const struct py_stack *stack,
+                       bool django, char *label, size_t size, bool *resolved, bool *partial)
+{
+    *resolved = *partial = false;
+    for (size_t i = stack->depth; django && i-- > 0;) {
+        const struct py_frame *f = &stack->frames[i];
+        const struct code_slot *code = classify(rr, w, f->code);
+        uint64_t request = code->role != ROLE_NONE ? local_value(w, f, code->request_index) : 0;
+        if (request != 0 && !py_object_is(w->reader, &w->runtime->layout, request, "NoneType")) {
+            enum django_read read = django_label(w, request, label, size);
+            if (!still_holds(w, f, code->request_index, request))
+                return false;
+            *resolved = read == DJANGO_LABEL;
+            *partial = read == DJANGO_PARTIAL;
+            break;
+        }
+    }
+    return *resolved || *partial || environ_label(rr, w, stack, label, size);
 }
 
 bool py_request_label(struct py_request_reader *rr, const struct py_walker *w, const struct py_stack *stack,
-                      char *label, size_t size, uint64_t *call_id)
+                      pid_t tid, char *label, size_t size, uint64_t *call_id)
 {
     /* The handler frames, outermost first: Django's, else any holding `environ`. */
     const struct py_frame *outer = NULL, *resolve = NULL, *environ = NULL;
@@ -211,34 +281,37 @@ bool py_request_label(struct py_request_reader *rr, const struct py_walker *w, c
     if (key == NULL)
         return false;
     uint64_t resolve_call = resolve ? resolve->call_id : 0;
-    struct label_slot *slot = &rr->labels[key->call_id % LABEL_SLOTS];
-    if (slot->call_id == key->call_id && key->call_id != 0 &&
+    struct label_slot *slot = &rr->labels[(uint32_t)tid % LABEL_SLOTS];
+    if (slot->tid == tid && slot->call_id == key->call_id &&
         (slot->resolved || resolve_call == 0 || resolve_call == slot->resolve_call)) {
         snprintf(label, size, "%s", slot->label);
         *call_id = slot->call_id;
         return true;
     }
-    /* Read: Django's request where a handler frame has one bound, else WSGI's environ. */
-    bool resolved = false, found = false;
-    for (size_t i = stack->depth; outer != NULL && i-- > 0 && !found;) {
-        const struct py_frame *f = &stack->frames[i];
-        const struct code_slot *code = classify(rr, w, f->code);
-        uint64_t request = code->role != ROLE_NONE ? local_value(w, f, code->request_index) : 0;
-        if (request != 0 && !py_object_is(w->reader, &w->runtime->layout, request, "NoneType")) {
-            found = true;
-            resolved = django_label(w, request, slot->label, sizeof slot->label);
-        }
-    }
-    uint64_t environ_call = 0; /* the label stays the key frame's: one request, one call */
-    if (!resolved && !environ_label(rr, w, stack, slot->label, sizeof slot->label, &environ_call)) {
-        slot->call_id = 0;
+    /* The objects may change under the reads (the target runs on): the label is kept
+     * for the call once two reads in a row agree on a whole label; at most READS reads,
+     * the last one this sample's label. A partial Django label (a hostile request) is
+     * never kept: it is read again at the next sample. */
+    char again[PY_REQUEST_LABEL_MAX];
+    bool resolved = false, resolved_again = false, partial = false, partial_again = false, agreed = false;
+    if (!read_label(rr, w, stack, outer != NULL, label, size, &resolved, &partial))
         return false;
+    *call_id = key->call_id;
+    for (int read = 1; read < READS && !agreed; read++) {
+        if (!read_label(rr, w, stack, outer != NULL, again, sizeof again, &resolved_again, &partial_again))
+            return false;
+        agreed = strcmp(again, label) == 0 && resolved == resolved_again && !partial && !partial_again;
+        snprintf(label, size, "%s", again);
+        resolved = resolved_again;
+        partial = partial_again;
     }
-    slot->call_id = key->call_id;
-    slot->resolve_call = resolve_call;
-    slot->resolved = resolved;
-    snprintf(label, size, "%s", slot->label);
-    *call_id = slot->call_id;
+    if (!agreed) {
+        slot->tid = 0;
+        return true;
+    }
+    *slot = (struct label_slot){.tid = tid, .call_id = key->call_id, .resolve_call = resolve_call,
+                                .resolved = resolved};
+    snprintf(slot->label, sizeof slot->label, "%s", label);
     return true;
 }
 

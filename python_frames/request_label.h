@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "python_frames/stack_walk.h"
 
@@ -18,13 +19,15 @@ struct py_request_reader;
 struct py_request_reader *py_request_reader_new(void);
 void py_request_reader_free(struct py_request_reader *reader);
 
-/* The request the stack (as walked, innermost first) serves: true with its label in
- * label (`<GET orders/<int:pk>/ (shop.views.order_detail)>`, `<GET /orders/<int>/>`)
- * and, in *call_id, the call id of the handler frame it was read from (one request =
- * one call of that frame). False when no frame serves a request. The label of a call
- * is read at its first sample and kept; the cost of other samples is a lookup per frame. */
+/* The request the stack of thread tid (as walked, innermost first) serves: true with
+ * its label in label (`<GET orders/<int:pk>/ (shop.views.order_detail)>`,
+ * `<GET /orders/<int>/>`) and, in *call_id, the call id of the outermost handler frame
+ * (one request = one call of that frame). False when no frame serves a request.
+ * The label is read at the first sample of the call and kept while the thread's
+ * samples show the same call (the rule ncalls follows: call ids may recur later);
+ * other samples cost a lookup per frame. */
 bool py_request_label(struct py_request_reader *reader, const struct py_walker *walker, const struct py_stack *stack,
-                      char *label, size_t size, uint64_t *call_id);
+                      pid_t tid, char *label, size_t size, uint64_t *call_id);
 
 /* A URL path with its ids folded, so that labels stay few: a segment that is a UUID
  * becomes <uuid>, a segment of 8 or more hex digits holding both digits and letters

@@ -31,11 +31,12 @@ static const char *intern(struct pa_request_roots *r, const char *label)
 }
 
 const char *pa_request_root(struct pa_request_roots *roots, struct py_request_reader *reader,
-                            const struct py_walker *walker, const struct py_stack *stack, uint64_t *call_id)
+                            const struct py_walker *walker, const struct py_stack *stack, pid_t tid,
+                            uint64_t *call_id)
 {
     char label[PY_REQUEST_LABEL_MAX];
     *call_id = 0;
-    if (reader == NULL || !py_request_label(reader, walker, stack, label, sizeof label, call_id)) {
+    if (reader == NULL || !py_request_label(reader, walker, stack, tid, label, sizeof label, call_id)) {
         *call_id = 0;
         return PA_NO_REQUEST;
     }

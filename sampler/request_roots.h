@@ -22,11 +22,12 @@ struct pa_request_roots {
     size_t folded_count, folded_capacity;
 };
 
-/* The root for a sample whose Python stack is `stack` (reader: its target's), and in
+/* The root for a sample of thread tid whose Python stack is `stack` (reader: its target's), and in
  * *call_id the call id it gets: the handler call's for a request (so that ncalls of a
  * request root counts requests), 0 for <no request>. */
 const char *pa_request_root(struct pa_request_roots *roots, struct py_request_reader *reader,
-                            const struct py_walker *walker, const struct py_stack *stack, uint64_t *call_id);
+                            const struct py_walker *walker, const struct py_stack *stack, pid_t tid,
+                            uint64_t *call_id);
 
 void pa_request_roots_free(struct pa_request_roots *roots);
 

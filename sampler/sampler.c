@@ -395,7 +395,7 @@ static void emit_frames(struct pa_sampler *s, struct pa_sampled_process *p, cons
         p->pending.truncated -= truncated;
     } else if (s->settings->by_request) {
         uint64_t call_id;
-        const char *root = pa_request_root(&s->requests, p->requests, &p->python.walker, s->stack, &call_id);
+        const char *root = pa_request_root(&s->requests, p->requests, &p->python.walker, s->stack, t->tid, &call_id);
         pa_pending_stacks_set_request(&p->pending, root, call_id);
     }
 }
