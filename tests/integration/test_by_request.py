@@ -2,7 +2,10 @@
 # shaped like Django's and in a plain WSGI app (tests/targets/request_target.py), with
 # well-formed and hostile requests; each thread's samples must sit under the root the
 # target says, and nothing may crash.
+import gzip
+import json
 import os
+import pstats
 import re
 import tempfile
 import unittest
@@ -45,6 +48,42 @@ class ByRequestTestCase(unittest.TestCase):
             self.assertEqual(got, want, label)
 
         h.for_each_interpreter(self, check)
+
+    def test_every_format_has_the_request_roots(self):
+        """pstats, text, collapsed, speedscope, pprof and html: the request roots, outermost
+        (in pprof above the <process> label's samples: -s keeps a process root)."""
+        python = h.interpreter_by_label("debian-3.11")
+        want = "<GET orders/<int:pk>/ (shop.views.order_detail)>"
+        with tempfile.TemporaryDirectory() as out, h.start_target(python, "request_target.py") as target:
+            paths = dict((ext, os.path.join(out, "requests." + ext))
+                         for ext in ("prof", "txt", "folded", "json", "pb.gz", "html"))
+            for ext, path in paths.items():
+                result = h.run_pyattach(["-p", target.pid, "-d", "0.5", "-s", "--by-request", "-o", path])
+                self.assertEqual(result.rc, 0, "%s: %s" % (ext, result.stderr))
+            stats = pstats.Stats(paths["prof"]).stats
+            roots = set(k[2] for k, v in stats.items() if not v[4])
+            self.assertEqual(roots, set(target.truth["labels"].values()))
+            for key, value in stats.items():  # the <process> root right inside each request root
+                if key[2].startswith("<process "):
+                    self.assertTrue(set(c[2] for c in value[4]) <= roots, value[4])
+            with open(paths["txt"]) as f:  # cProfile's table shows synthetic frames as {...}
+                self.assertIn("{%s}" % want[1:-1], f.read())
+            with open(paths["folded"]) as f:
+                firsts = set(line.split(";", 1)[0] for line in f)
+            self.assertEqual(firsts, roots)
+            with open(paths["json"]) as f:
+                doc = json.load(f)
+            names = set(frame["name"] for frame in doc["shared"]["frames"])
+            self.assertTrue(roots <= names, roots - names)
+            with gzip.open(paths["pb.gz"]) as f:
+                data = f.read()
+            for root in roots:
+                self.assertIn(root.encode(), data)
+            self.assertIn(b"pid", data)  # the process root became a label
+            with open(paths["html"]) as f:
+                page = f.read()
+            self.assertTrue(want in page or want.replace("<", "\\u003c").replace(">", "\\u003e") in page
+                            or want.replace("<", "&lt;").replace(">", "&gt;") in page)
 
 
 if __name__ == "__main__":
