@@ -49,6 +49,22 @@ class ByRequestTestCase(unittest.TestCase):
 
         h.for_each_interpreter(self, check)
 
+    def test_at_most_200_labels(self):
+        """250 requests with paths no folding merges: 200 labels, the other 50 under
+        <other requests>, and the summary counts them."""
+        python = h.interpreter_by_label("3.12.1")
+        with tempfile.TemporaryDirectory() as out, h.start_target(python, "many_requests_target.py", "250") as target:
+            path = os.path.join(out, "many.folded")
+            result = h.run_pyattach(["-p", target.pid, "-d", "0.5", "--by-request", "-o", path])
+            self.assertEqual(result.rc, 0, result.stderr)
+            self.assertRegex(result.stderr, r"--by-request: 200 request labels, 50 more folded into "
+                                             r"<other requests> \(at most 200 per recording\)")
+            with open(path) as f:
+                roots = set(line.split(";", 1)[0] for line in f)
+        paths = set("<GET %s>" % p for p in target.truth["paths"])
+        self.assertEqual(len(roots & paths), 200)
+        self.assertEqual(roots - paths, {"<other requests>", "<no request>"})
+
     def test_every_format_has_the_request_roots(self):
         """pstats, text, collapsed, speedscope, pprof and html: the request roots, outermost
         (in pprof above the <process> label's samples: -s keeps a process root)."""
