@@ -13,8 +13,9 @@
  *   resolver_match.route           str, the whole route pattern ("orders/<int:pk>/"; 2.2+)
  *   resolver_match._func_path      str, the view's dotted path ("shop.views.order_detail")
  * All are instance attributes (the instance dict, or 3.11+'s inline values).
- * Before the URL is resolved (request middleware) the label is the WSGI one; it is read
- * again once the stack shows _get_response, whose first lines resolve it.
+ * Before the URL is resolved (request middleware, resolve_request itself) the label is
+ * the WSGI one; it is read again whenever the call that _get_response is waiting on
+ * changes (resolve_request, then the view): a few reads per request at most.
  *
  * WSGI (PEP 3333), for other frameworks and as the fallback: the outermost frame with a
  * local `environ` that is a dict holding REQUEST_METHOD; its PATH_INFO, folded.
@@ -57,7 +58,7 @@ struct code_slot {
 struct label_slot {
     pid_t tid;            /* the thread whose last read this is; 0: empty */
     uint64_t call_id;     /* of its handler frame */
-    uint64_t resolve_call; /* the _get_response call seen when the label was read, 0: none */
+    uint64_t resolve_call; /* the call _get_response waited on when the label was read, 0: none */
     bool resolved;        /* Django had resolved the URL: final */
     char label[PY_REQUEST_LABEL_MAX];
 };
@@ -273,7 +274,7 @@ bool py_request_label(struct py_request_reader *rr, const struct py_walker *w, c
         if (code->role != ROLE_NONE && outer == NULL)
             outer = f;
         if (code->role == ROLE_DJANGO_RESOLVE && resolve == NULL)
-            resolve = f;
+            resolve = i > 0 ? f - 1 : f; /* its callee: resolve_request, then the view */
         if (code->environ_index >= 0 && environ == NULL)
             environ = f;
     }
