@@ -179,7 +179,7 @@ class ByRequestServersTestCase(unittest.TestCase):
         by_profile = sorted(ROUTES, key=lambda r: -roots[ROUTES[r]][0])
         self.assertEqual(by_profile, by_server, report)
         # One label for all the distinct /orders/N/ paths, each request one call.
-        self.assertGreater(load.count["orders"], 20, report)
+        self.assertGreater(load.count["orders"], 10, report)
         orders_calls = roots[ROUTES["orders"]][1]
         self.assertLessEqual(orders_calls, 1.1 * load.count["orders"] + 1, report)
         self.assertGreater(orders_calls, 0.5 * load.count["orders"], report)
@@ -286,12 +286,11 @@ class ByRequestServersTestCase(unittest.TestCase):
         with open(path) as f:
             for line in f:
                 roots[line.split(";", 1)[0]] += int(line.rsplit(" ", 1)[1])
-        self.assertTrue(all(r == NO_REQUEST or r.startswith("<GET ") for r in roots), roots)
         # The route's two labels hold the orders' samples. The reads of a running
-        # target race it (see README): a stray <GET ?> may take a few samples.
-        orders = [r for r in roots if "orders" in r]
-        self.assertTrue(set(orders) <= {ROUTES["orders"], "<GET /orders/<int>/>"}, orders)
-        self.assertIn(ROUTES["orders"], orders)
+        # target race it (see README): a stray label (<GET ?>, a half-read route) may
+        # take a few samples.
+        orders = {ROUTES["orders"], "<GET /orders/<int>/>"}
+        self.assertIn(ROUTES["orders"], roots)
         requests = sum(n for r, n in roots.items() if r != NO_REQUEST)
         stray = sum(n for r, n in roots.items() if r != NO_REQUEST and r not in orders)
         self.assertLess(stray, 0.02 * requests, roots)
@@ -299,7 +298,9 @@ class ByRequestServersTestCase(unittest.TestCase):
         self.assertIsNotNone(m, stderr)
         self.assertLessEqual(int(m.group(1)), 2 + len([r for r in roots if r not in orders and r != NO_REQUEST]),
                              stderr)
+        self.assertLessEqual(int(m.group(1)), 10, stderr)
         self.assertEqual(m.group(2), "0", stderr)
+
 
 if __name__ == "__main__":
     unittest.main()
