@@ -12,7 +12,7 @@
 
 enum long_only {
     OPT_THREADS = 1000, OPT_NATIVE, OPT_NATIVE_ALL, OPT_BLOCKING, OPT_NONBLOCKING, OPT_DELAY, OPT_ONCE, OPT_EVERY,
-    OPT_MAX_DEPTH
+    OPT_MAX_DEPTH, OPT_BY_REQUEST
 };
 
 static const struct option long_options[] = {
@@ -25,6 +25,7 @@ static const struct option long_options[] = {
     {"subprocesses", no_argument, NULL, 's'},
     {"quiet", no_argument, NULL, 'q'},
     {"threads", no_argument, NULL, OPT_THREADS},
+    {"by-request", no_argument, NULL, OPT_BY_REQUEST},
     {"native", no_argument, NULL, OPT_NATIVE},
     {"native-all", no_argument, NULL, OPT_NATIVE_ALL},
     {"blocking", no_argument, NULL, OPT_BLOCKING},
@@ -43,6 +44,7 @@ void pa_options_sampler_settings(const struct pa_options *o, struct pa_sampler_s
                                              .subprocesses = o->subprocesses,
                                              .process_roots = o->subprocesses || o->pid_count > 1,
                                              .threads = o->threads,
+                                             .by_request = o->by_request,
                                              .native = o->native,
                                              .native_all = o->native_all,
                                              .blocking = o->blocking,
@@ -143,6 +145,7 @@ static void print_help(const char *command)
            "  -m, --mode MODE        wall (default) | cpu | gil\n"
            "  -s, --subprocesses     follow descendants\n"
            "      --threads          a root frame per thread\n"
+           "      --by-request       an outermost root frame per HTTP request route (Django, WSGI)\n"
            "      --every SEC        keep recording; write each SEC-long interval to its own file\n"
            "                         (the name's %%t is the interval's start)\n"
            "      --max-depth N      Python frames kept per stack (default %d); deeper stacks keep their\n"
@@ -210,6 +213,9 @@ enum pa_parse_result pa_options_parse(const char *command, int argc, char **argv
             break;
         case OPT_THREADS:
             o->threads = true;
+            break;
+        case OPT_BY_REQUEST:
+            o->by_request = true;
             break;
         case OPT_NATIVE:
             o->native = true;

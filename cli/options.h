@@ -23,6 +23,7 @@ struct pa_options {
     enum pa_mode mode;
     bool subprocesses;
     bool threads;
+    bool by_request;      /* --by-request: a root per HTTP request route */
     bool native;
     bool native_all;      /* --native-all: keep the interpreter's own C frames too */
     bool blocking;

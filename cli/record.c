@@ -299,6 +299,11 @@ static void print_summary(const struct pa_sampler *sampler, double elapsed)
                 (unsigned long long)(p->samples - p->idle - p->errors), (unsigned long long)p->idle,
                 (unsigned long long)p->errors, truncated, elapsed, p->alive ? "" : " (exited)");
     }
+    const struct pa_request_roots *requests = &sampler->requests;
+    if (sampler->settings->by_request)
+        fprintf(stderr, "pyattach: --by-request: %zu request labels, %zu more folded into " PA_OTHER_REQUESTS
+                        " (at most %d per recording)\n",
+                requests->count, requests->folded_count, PA_REQUEST_LABELS_MAX);
 }
 
 static enum pa_status write_outputs(struct recording *r, pid_t first_pid, struct pa_error *err)

@@ -170,21 +170,32 @@ enum pa_status pa_pprof_add(struct pa_pprof *p, const struct pa_stack *stack, st
     size_t depth = stack->depth;
     struct pa_pprof_labels labels;
     memset(&labels, 0, sizeof labels);
-    for (int k = 0; k < 2 && depth > 0; k++) {
-        int taken = synthetic_label(p, &stack->frames[depth - 1], stack->tid, &labels);
+    /* The <process>/<thread> roots become labels. --by-request's root, outermost above
+     * them, stays a frame: one tree per request. */
+    bool taken_at[3] = {false, false, false};
+    size_t taken_count = 0;
+    for (size_t k = 0; k < 3 && k < depth; k++) {
+        const struct pa_frame *f = &stack->frames[depth - 1 - k];
+        int taken = synthetic_label(p, f, stack->tid, &labels);
         if (taken < 0)
             goto nomem;
-        if (taken == 0)
+        if (taken > 0) {
+            taken_at[k] = true;
+            taken_count++;
+        } else if (k > 0 || f->filename == NULL || strcmp(f->filename, "~") != 0) {
             break;
-        depth--;
+        }
     }
-    if (depth == 0)
+    if (depth == taken_count)
         return PA_OK;
     uint32_t label_set = INTERN(p, label, &labels);
     if (label_set == PA_INDEX_NONE)
         goto nomem;
     uint32_t node = PA_INDEX_NONE;
+    size_t kept = 0;
     for (size_t d = 0; d < depth; d++) {
+        if (d < 3 && taken_at[d])
+            continue;
         struct pa_pprof_node n;
         memset(&n, 0, sizeof n);
         n.parent = node;
@@ -194,6 +205,7 @@ enum pa_status pa_pprof_add(struct pa_pprof *p, const struct pa_stack *stack, st
         node = INTERN(p, node, &n);
         if (node == PA_INDEX_NONE)
             goto nomem;
+        kept++;
     }
     struct pa_pprof_sample s;
     memset(&s, 0, sizeof s);
@@ -205,8 +217,8 @@ enum pa_status pa_pprof_add(struct pa_pprof *p, const struct pa_stack *stack, st
         goto nomem;
     p->samples[id].count++;
     p->samples[id].seconds += stack->weight;
-    if (depth > p->max_depth)
-        p->max_depth = depth;
+    if (kept > p->max_depth)
+        p->max_depth = kept;
     return PA_OK;
 nomem:
     return pa_fail(err, PA_E_NOMEM, "out of memory collecting the pprof profile");

@@ -1,6 +1,6 @@
 /* A frame's local variables by name: the code object's local names and the frame's
  * fast-locals array, per version (layout.h). Shared by `dump --locals` and
- * --by-request (python_frames/django_request.c). */
+ * --by-request (python_frames/request_label.c). */
 #ifndef PYATTACH_FRAME_LOCALS_H
 #define PYATTACH_FRAME_LOCALS_H
 

@@ -18,7 +18,6 @@
 #define TPFLAGS_TUPLE_SUBCLASS (UINT64_C(1) << 26)
 #define TPFLAGS_DICT_SUBCLASS (UINT64_C(1) << 29)
 
-#define TYPE_NAME_MAX 96
 #define INT_DIGITS_MAX 32  /* 960 bits: larger ints are shown by their size */
 #define INT_TEXT_MAX 300
 
@@ -236,25 +235,43 @@ static bool fail(uint64_t addr, char *out)
     return false;
 }
 
-bool py_object_repr(struct pa_reader *r, const struct py_layout *l, uint64_t addr, char *out)
+bool py_object_type(struct pa_reader *r, const struct py_layout *l, uint64_t addr, struct py_type_brief *type)
 {
-    uint64_t type, flags, name_ptr;
-    char name[TYPE_NAME_MAX] = {0};
-    if (l->type_object.tp_flags < 0 || l->type_object.tp_name < 0 || pa_read_u64(r, addr + (uint64_t)l->object.ob_type, &type, NULL) != PA_OK ||
-        pa_read_u64(r, type + (uint64_t)l->type_object.tp_flags, &flags, NULL) != PA_OK ||
-        pa_read_u64(r, type + (uint64_t)l->type_object.tp_name, &name_ptr, NULL) != PA_OK)
-        return fail(addr, out);
+    uint64_t name_ptr;
+    memset(type, 0, sizeof *type);
+    if (l->type_object.tp_flags < 0 || l->type_object.tp_name < 0 ||
+        pa_read_u64(r, addr + (uint64_t)l->object.ob_type, &type->addr, NULL) != PA_OK ||
+        pa_read_u64(r, type->addr + (uint64_t)l->type_object.tp_flags, &type->flags, NULL) != PA_OK ||
+        pa_read_u64(r, type->addr + (uint64_t)l->type_object.tp_name, &name_ptr, NULL) != PA_OK)
+        return false;
     /* A type name may end right before unmapped memory: read it shorter then. */
-    size_t got = sizeof name - 1;
-    while (got > 0 && pa_read(r, name_ptr, name, got, NULL) != PA_OK)
+    size_t got = sizeof type->name - 1;
+    while (got > 0 && pa_read(r, name_ptr, type->name, got, NULL) != PA_OK)
         got /= 2;
-    name[got] = '\0';
-    if (got == 0 || name[0] == '\0')
-        return fail(addr, out);
-    for (char *c = name; *c; c++)
+    type->name[got] = '\0';
+    if (got == 0 || type->name[0] == '\0')
+        return false;
+    for (char *c = type->name; *c; c++)
         if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f)
             *c = '?'; /* not a type name: never print it raw */
-    bool builtin = !(flags & TPFLAGS_HEAPTYPE);
+    type->builtin = !(type->flags & TPFLAGS_HEAPTYPE);
+    return true;
+}
+
+bool py_object_is(struct pa_reader *r, const struct py_layout *l, uint64_t addr, const char *builtin_name)
+{
+    struct py_type_brief type;
+    return addr != 0 && py_object_type(r, l, addr, &type) && type.builtin && strcmp(type.name, builtin_name) == 0;
+}
+
+bool py_object_repr(struct pa_reader *r, const struct py_layout *l, uint64_t addr, char *out)
+{
+    struct py_type_brief type;
+    if (!py_object_type(r, l, addr, &type))
+        return fail(addr, out);
+    const char *name = type.name;
+    uint64_t flags = type.flags;
+    bool builtin = type.builtin;
     int64_t size = 0;
     if (builtin && strcmp(name, "NoneType") == 0) {
         snprintf(out, PY_REPR_MAX, "None");

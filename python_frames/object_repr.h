@@ -15,6 +15,23 @@
 #define PY_REPR_CHARS 80    /* characters of a str or bytes shown */
 #define PY_REPR_MAX 1024    /* room for any text py_object_repr writes */
 
+/* What an object's type says of it: its C name (tp_name, non-printable bytes as '?'),
+ * whether it is a static (built-in) type, and its tp_flags. */
+struct py_type_brief {
+    uint64_t addr;
+    uint64_t flags;
+    bool builtin;
+    char name[96];
+};
+
+/* The type of the object at addr; false when it cannot be read. */
+bool py_object_type(struct pa_reader *reader, const struct py_layout *layout, uint64_t addr,
+                    struct py_type_brief *type);
+
+/* Whether the object at addr (not 0) is exactly of the built-in type named builtin_name
+ * ("str", "dict", "NoneType"): a class of the program of that name is not. */
+bool py_object_is(struct pa_reader *reader, const struct py_layout *layout, uint64_t addr, const char *builtin_name);
+
 /* Writes the text for the object at addr into out (PY_REPR_MAX bytes). Returns false,
  * with `<unreadable at 0x…>` in out, when its memory could not be read or made no sense. */
 bool py_object_repr(struct pa_reader *reader, const struct py_layout *layout, uint64_t addr, char *out);

@@ -15,6 +15,7 @@ bool pa_pending_stacks_add(struct pa_pending_stacks *p, const struct pa_stack *s
     entry->stack = *stack;
     entry->stack.frames = NULL;
     entry->first_frame = p->frame_count;
+    entry->request_root = NULL;
     /* Not snprintf: this runs for every stack, up to a million times a second. */
     size_t len = thread_label ? strnlen(thread_label, sizeof entry->thread_label - 1) : 0;
     memcpy(entry->thread_label, thread_label ? thread_label : "", len);
@@ -35,6 +36,20 @@ struct pa_stack pa_pending_stacks_get(const struct pa_pending_stacks *p, size_t 
 const char *pa_pending_stacks_label(const struct pa_pending_stacks *p, size_t i)
 {
     return p->stacks[i].thread_label;
+}
+
+void pa_pending_stacks_set_request(struct pa_pending_stacks *p, const char *root, uint64_t call_id)
+{
+    if (p->count > 0) {
+        p->stacks[p->count - 1].request_root = root;
+        p->stacks[p->count - 1].request_call = call_id;
+    }
+}
+
+const char *pa_pending_stacks_request(const struct pa_pending_stacks *p, size_t i, uint64_t *call_id)
+{
+    *call_id = p->stacks[i].request_call;
+    return p->stacks[i].request_root;
 }
 
 bool pa_pending_stacks_any(const struct pa_pending_stacks *p)

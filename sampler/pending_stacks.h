@@ -23,6 +23,8 @@ struct pa_pending_stack {
     struct pa_stack stack;  /* .frames is NULL here: the frames sit in the shared array */
     size_t first_frame;
     char thread_label[96];  /* "" without --threads */
+    const char *request_root; /* --by-request: its root (kept by the sampler's request_roots), else NULL */
+    uint64_t request_call;    /* that root's call id */
 };
 
 struct pa_pending_stacks {
@@ -37,6 +39,10 @@ struct pa_pending_stacks {
 /* Copies stack (its frames included) and the label; false when out of memory. */
 bool pa_pending_stacks_add(struct pa_pending_stacks *pending, const struct pa_stack *stack,
                            const char *thread_label);
+
+/* --by-request: the root of the stack added last (root is kept by the caller). */
+void pa_pending_stacks_set_request(struct pa_pending_stacks *pending, const char *root, uint64_t call_id);
+const char *pa_pending_stacks_request(const struct pa_pending_stacks *pending, size_t i, uint64_t *call_id);
 
 /* The i-th stack, its .frames pointing into the pending array (valid until the next add or clear). */
 struct pa_stack pa_pending_stacks_get(const struct pa_pending_stacks *pending, size_t i);

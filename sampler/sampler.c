@@ -9,6 +9,7 @@
 #include "attach/thread_stop.h"
 #include "output/index_table.h"
 #include "python_frames/thread_names.h"
+#include "sampler/request_roots.h"
 #include "sampler/wait_leaf.h"
 #include "unwind/native_sample.h"
 
@@ -17,7 +18,7 @@
  * tick even when a tick comes a hair early). */
 #define CONFIRM_INTERVAL 0.5e-3
 #define DISCOVERY_INTERVAL 0.5
-#define SYNTHETIC_FRAMES 4       /* a <wait ...> leaf; <truncated>, <thread ...> and <process ...> roots */
+#define SYNTHETIC_FRAMES 5       /* a <wait ...> leaf; <truncated>, <thread ...>, <process ...> and request roots */
 #define TRUNCATED_ROOT "<truncated>" /* outermost real frame of a stack cut at --max-depth */
 #define ATTACH_ATTEMPTS 4        /* a descendant may not have exec'd Python yet */
 #define STOP_ROUNDS 3            /* --blocking: re-list threads until no new one appeared */
@@ -69,6 +70,7 @@ static void free_process(struct pa_sampled_process *p)
     pa_pending_stacks_free(&p->pending);
     pa_native_session_close(p->native);
     py_process_detach(&p->python);
+    py_request_reader_free(p->requests);
     free(p->names);
     free(p);
 }
@@ -92,6 +94,7 @@ void pa_sampler_free(struct pa_sampler *s)
         free_process(s->processes[i]);
     }
     free(s->processes);
+    pa_request_roots_free(&s->requests);
     free(s->rejected);
     free(s->threads);
     free(s->stack);
@@ -130,6 +133,11 @@ static enum pa_status add_process(struct pa_sampler *s, pid_t pid, bool named_by
     if (status != PA_OK) {
         free(p);
         return status;
+    }
+    if (s->settings->by_request && (p->requests = py_request_reader_new()) == NULL) {
+        py_process_detach(&p->python);
+        free(p);
+        return pa_fail(err, PA_E_NOMEM, "out of memory");
     }
     p->pid = pid;
     p->alive = true;
@@ -385,6 +393,10 @@ static void emit_frames(struct pa_sampler *s, struct pa_sampled_process *p, cons
     if (!pa_pending_stacks_add(&p->pending, &stack, s->settings->threads ? thread_label(p, t) : NULL)) {
         p->pending.errors++;
         p->pending.truncated -= truncated;
+    } else if (s->settings->by_request) {
+        uint64_t call_id;
+        const char *root = pa_request_root(&s->requests, p->requests, &p->python.walker, s->stack, t->tid, &call_id);
+        pa_pending_stacks_set_request(&p->pending, root, call_id);
     }
 }
 
@@ -400,6 +412,14 @@ static void deliver(struct pa_sampler *s, struct pa_sampled_process *p)
             append_synthetic(&s->frames[depth++], pa_pending_stacks_label(pending, i));
         if (s->settings->process_roots)
             append_synthetic(&s->frames[depth++], p->root_label);
+        uint64_t request_call;
+        const char *request = pa_pending_stacks_request(pending, i, &request_call);
+        if (request != NULL) {
+            append_synthetic(&s->frames[depth], request);
+            if (request_call != 0) /* one call per request: ncalls counts requests */
+                s->frames[depth].call_id = request_call;
+            depth++;
+        }
         stack.depth = depth;
         stack.frames = s->frames;
         s->sink(s->user, p, &stack);

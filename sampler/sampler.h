@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "sampler/pending_stacks.h"
+#include "sampler/request_roots.h"
 #include "sampler/sampler_settings.h"
 #include "output/stack.h"
 #include "python_frames/python_process.h"
@@ -32,6 +33,7 @@ struct pa_sampled_process {
     uint64_t gil_ticks;           /* listings where some thread held the GIL (top's GIL share) */
     struct pa_native_session *native; /* --native: stopper, unwinder, symbols */
     struct pa_thread_name *names; /* tid -> name, for --threads */
+    struct py_request_reader *requests; /* --by-request: its handler frames and labels */
     size_t name_count, name_capacity;
 };
 
@@ -56,6 +58,7 @@ struct pa_sampler {
         bool alive;          /* as of the last discovery round */
     } wrappers[PA_MAX_PIDS];
     size_t wrapper_count;
+    struct pa_request_roots requests; /* --by-request: the recording's request labels */
     /* scratch, reused by every tick */
     struct py_thread *threads;
     struct py_stack *stack;

@@ -19,6 +19,7 @@ struct pa_sampler_settings {
     bool subprocesses;  /* -s: follow descendants */
     bool process_roots; /* a <process ...> root per process (-s, or several -p) */
     bool threads;       /* a <thread ...> root per thread */
+    bool by_request;    /* an outermost root naming the request a thread serves */
     bool native;        /* C frames too */
     bool native_all;    /* ... and the interpreter's own */
     bool blocking;      /* stop threads while they are read */

@@ -125,6 +125,7 @@ static void refresh(struct top *t, bool end_interval)
     struct top_header h = {.mode = t->options.mode, .active = t->active, .idle = t->idle, .errors = errors,
                            .elapsed = now - t->reset_at, .interval = now - t->interval_start, .exited = t->exited};
     describe_targets(&t->sampler, &h);
+    h.by_request = t->settings.by_request;
     snprintf(h.cwd, sizeof h.cwd, "%s", t->cwd);
     if (h.interval > 0)
         h.rate = (double)(t->clock.ticks - t->interval_ticks) / h.interval;
@@ -359,7 +360,7 @@ static int run_top(struct top *t, int argc, char **argv)
     struct pa_error err = {0};
     pa_options_sampler_settings(&t->options, &t->settings);
     enum pa_status status = pa_sampler_init(&t->sampler, &t->settings, sink, &t->model, &err);
-    top_model_init(&t->model, !t->user_threads, t->settings.process_roots);
+    top_model_init(&t->model, !t->user_threads, t->settings.process_roots, t->settings.by_request);
     if (status != PA_OK)
         return finish(t, status, &err);
     pa_install_stop_handlers(on_stop_signal);

@@ -1,4 +1,4 @@
-/* Keys of top: 1-4 / p r a m t s q, and the filter line editor. */
+/* Keys of top: 1-4 / p r a m t R s S q, and the filter line editor. */
 #include "cli/top/top_keys.h"
 
 #include <curses.h>
@@ -62,6 +62,11 @@ enum top_action top_view_key(struct top_view *v, int key)
         return TOP_REDRAW;
     case 't':
         v->threads = !v->threads;
+        v->endpoints = false;
+        return TOP_REDRAW;
+    case 'R':
+        v->endpoints = !v->endpoints;
+        v->threads = false;
         return TOP_REDRAW;
     case 'r':
         return TOP_RESET;

@@ -14,6 +14,7 @@ struct top_view {
     bool paused;          /* the display is frozen; sampling continues */
     bool interval;        /* last-interval figures instead of accumulated ones */
     bool threads;         /* one row per thread */
+    bool endpoints;       /* one row per --by-request endpoint (R) */
     bool exited;          /* the targets are gone: any key quits */
     char message[200];    /* a one-line notice: file saved, mode changed, ... */
 };

@@ -8,11 +8,12 @@
 #include "attach/array.h"
 #include "output/writer_impl.h"
 
-void top_model_init(struct top_model *m, bool strip_thread_root, bool process_roots)
+void top_model_init(struct top_model *m, bool strip_thread_root, bool process_roots, bool by_request)
 {
     memset(m, 0, sizeof *m);
     m->strip_thread_root = strip_thread_root;
     m->process_roots = process_roots;
+    m->by_request = by_request;
     pa_aggregate_init(&m->total);
     pa_aggregate_init(&m->interval[0]);
     pa_aggregate_init(&m->interval[1]);
@@ -34,9 +35,9 @@ void top_model_free(struct top_model *m)
 
 void top_model_reset(struct top_model *m)
 {
-    bool strip = m->strip_thread_root, roots = m->process_roots;
+    bool strip = m->strip_thread_root, roots = m->process_roots, requests = m->by_request;
     top_model_free(m);
-    top_model_init(m, strip, roots);
+    top_model_init(m, strip, roots, requests);
 }
 
 void top_model_end_interval(struct top_model *m)
@@ -65,10 +66,11 @@ static struct top_thread *thread_of(struct top_model *m, int pid, int tid)
     return t;
 }
 
-/* The sampler puts the <thread> root outermost, or just inside the <process> root. */
+/* The sampler puts the <thread> root outermost, or just inside the <process> root,
+ * itself inside the request root with --by-request. */
 static size_t thread_root_index(const struct top_model *m, const struct pa_stack *stack)
 {
-    size_t outer = m->process_roots ? 2 : 1;
+    size_t outer = 1 + (m->process_roots ? 1 : 0) + (m->by_request ? 1 : 0);
     return stack->depth >= outer + 1 ? stack->depth - outer : SIZE_MAX;
 }
 

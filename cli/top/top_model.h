@@ -24,6 +24,7 @@ struct top_thread {
 struct top_model {
     bool strip_thread_root;      /* the sampler adds <thread> roots for us only */
     bool process_roots;          /* ... below a <process> root */
+    bool by_request;             /* ... below a --by-request root, outermost */
     struct pa_aggregate total;   /* since the start or the last reset */
     struct pa_writer *tree;      /* the same samples as the HTML viewer's call tree (the S key) */
     struct pa_aggregate interval[2]; /* [building]: this interval; the other: the last one */
@@ -38,7 +39,7 @@ struct top_model {
     struct pa_error err;
 };
 
-void top_model_init(struct top_model *m, bool strip_thread_root, bool process_roots);
+void top_model_init(struct top_model *m, bool strip_thread_root, bool process_roots, bool by_request);
 void top_model_free(struct top_model *m);
 
 /* One sampled stack (the sampler's sink calls this). */

@@ -12,7 +12,7 @@
 #define LINE 2048
 #define HEADER_LINES 4 /* title, figures, view, notice */
 #define NUMBERS_WIDTH 38 /* "%5.1f %6.1f %7.2f %9.2f %6s " */
-#define HELP "1-4:sort /:filter p:pause r:reset a:interval m:mode t:threads s:save S:+html q:quit"
+#define HELP "1-4:sort /:filter p:pause r:reset a:interval m:mode t:threads R:endpoints s:save S:+html q:quit"
 
 struct out {
     top_put_line put;
@@ -61,10 +61,10 @@ static void view_line(struct out *o, const struct top_snapshot *s, const struct 
         snprintf(filter, sizeof filter, "  Filter: %s_", v->filter);
     else if (v->filter[0])
         snprintf(filter, sizeof filter, "  Filter: %s", v->filter);
-    emit(o, TOP_PLAIN, "%s, %s %.1f s  Sort %s%s%s", v->threads ? "Threads" : "Functions",
+    emit(o, TOP_PLAIN, "%s, %s %.1f s  Sort %s%s%s", v->threads ? "Threads" : v->endpoints ? "Endpoints" : "Functions",
          v->interval ? "last interval of" : "accumulated over",
-         v->interval ? s->header.interval : s->header.elapsed, v->threads ? "%Time" : top_sort_name(v->sort),
-         filter, v->paused ? "  [PAUSED]" : "");
+         v->interval ? s->header.interval : s->header.elapsed,
+         v->threads ? "%Time" : top_sort_name(v->sort, v->endpoints), filter, v->paused ? "  [PAUSED]" : "");
 }
 
 static void format_calls(int64_t calls, char *out, size_t size)
@@ -136,7 +136,7 @@ static void function_rows(struct out *o, const struct top_snapshot *s, const str
         return;
     struct dirs dirs;
     find_dirs(&s->accumulated, &s->header, &dirs);
-    size_t total = top_table_select(t, v->sort, v->filter, order, t->count);
+    size_t total = top_table_select(t, v->sort, false, v->filter, order, t->count);
     size_t shown = total < room ? total : room;
     if (o->width == 0 && total > room)
         shown = room - 1;
@@ -166,6 +166,40 @@ static void function_rows(struct out *o, const struct top_snapshot *s, const str
         emit(o, TOP_PLAIN, "... %zu more functions", total - shown);
     if (total == 0)
         emit(o, TOP_PLAIN, "%s", t->count ? "(no function matches the filter)" : "(no Python frames sampled yet)");
+    free(order);
+}
+
+/* R: one row per --by-request root. Requests are the distinct handler calls seen
+ * (ncalls' rule); <no request> has none. */
+static void endpoint_rows(struct out *o, const struct top_snapshot *s, const struct top_view *v, size_t room)
+{
+    const struct top_table *t = v->interval ? &s->interval : &s->accumulated;
+    emit(o, TOP_BAR, " %%Time    Time(s) Requests  ms/Req  Endpoint");
+    if (!s->header.by_request) {
+        emit(o, TOP_PLAIN, "(no endpoints: start top with --by-request)");
+        return;
+    }
+    size_t *order = malloc((t->count ? t->count : 1) * sizeof *order);
+    if (order == NULL)
+        return;
+    size_t total = top_table_select(t, v->sort, true, v->filter, order, t->count);
+    size_t shown = total < room ? total : room;
+    if (o->width == 0 && total > room)
+        shown = room - 1;
+    double weight = t->weight > 0 ? t->weight : 1;
+    for (size_t i = 0; i < shown; i++) {
+        const struct top_row *r = &t->rows[order[i]];
+        char calls[24] = "-", per[24] = "-";
+        if (strcmp(r->function, "<no request>") != 0) {
+            format_calls(r->calls, calls, sizeof calls);
+            snprintf(per, sizeof per, "%.1f", 1000 * top_row_per_call(r));
+        }
+        emit(o, TOP_PLAIN, "%6.1f %10.2f %8s %7s  %s", 100 * r->total / weight, r->total, calls, per, r->function);
+    }
+    if (o->width == 0 && total > shown)
+        emit(o, TOP_PLAIN, "... %zu more endpoints", total - shown);
+    if (total == 0)
+        emit(o, TOP_PLAIN, "%s", t->count ? "(no endpoint matches the filter)" : "(no samples yet)");
     free(order);
 }
 
@@ -205,6 +239,8 @@ void top_render(const struct top_snapshot *snap, const struct top_view *view, si
         room = height > HEADER_LINES + 2 ? height - HEADER_LINES - 2 : 0;
     if (view->threads)
         thread_rows(&o, snap, view, room);
+    else if (view->endpoints)
+        endpoint_rows(&o, snap, view, room);
     else
         function_rows(&o, snap, view, room);
     if (width && height > 0) {

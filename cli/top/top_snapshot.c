@@ -45,6 +45,7 @@ static enum pa_status copy_table(struct top_table *t, const struct pa_aggregate 
         row->own = f->tt;
         row->total = f->ct;
         row->calls = f->nc;
+        row->endpoint = f->callers_head == PA_INDEX_NONE && strcmp(row->file, "~") == 0;
     }
     return PA_OK;
 }
@@ -76,8 +77,11 @@ enum pa_status top_snapshot_take(struct top_snapshot *snap, const struct top_mod
     return PA_OK;
 }
 
-const char *top_sort_name(enum top_sort sort)
+const char *top_sort_name(enum top_sort sort, bool endpoints)
 {
+    if (endpoints)
+        return sort == TOP_SORT_OWN ? "Time/Req" : sort == TOP_SORT_TOTAL ? "Time" : sort == TOP_SORT_CALLS ? "Requests"
+                                                                                                          : "Endpoint";
     switch (sort) {
     case TOP_SORT_TOTAL:
         return "%Total";
@@ -94,6 +98,7 @@ const char *top_sort_name(enum top_sort sort)
 struct order {
     const struct top_table *table;
     enum top_sort sort;
+    bool endpoints;
 };
 
 /* qsort has no context argument: the order travels in front of each index. */
@@ -118,6 +123,8 @@ static int compare(const void *pa, const void *pb)
     switch (ka->order->sort) {
     case TOP_SORT_OWN:
         x = a->own, y = b->own;
+        if (ka->order->endpoints) /* time per request */
+            x = top_row_per_call(a), y = top_row_per_call(b);
         break;
     case TOP_SORT_TOTAL:
         x = a->total, y = b->total;
@@ -138,16 +145,21 @@ static bool passes(const struct top_row *row, const char *filter)
     return filter == NULL || filter[0] == '\0' || strstr(row->function, filter) || strstr(row->file, filter);
 }
 
-size_t top_table_select(const struct top_table *table, enum top_sort sort, const char *filter, size_t *out,
-                        size_t max)
+double top_row_per_call(const struct top_row *row)
 {
-    struct order order = {table, sort};
+    return row->calls > 0 ? row->total / (double)row->calls : 0.0;
+}
+
+size_t top_table_select(const struct top_table *table, enum top_sort sort, bool endpoints, const char *filter,
+                        size_t *out, size_t max)
+{
+    struct order order = {table, sort, endpoints};
     struct keyed *keys = malloc((table->count ? table->count : 1) * sizeof *keys);
     if (keys == NULL)
         return 0;
     size_t n = 0;
     for (size_t i = 0; i < table->count; i++)
-        if (passes(&table->rows[i], filter))
+        if ((!endpoints || table->rows[i].endpoint) && passes(&table->rows[i], filter))
             keys[n++] = (struct keyed){&order, i};
     qsort(keys, n, sizeof *keys, compare);
     for (size_t i = 0; i < n && i < max; i++)

@@ -16,6 +16,7 @@ struct top_row {
     int64_t line;           /* co_firstlineno, as pstats keys functions */
     double own, total;      /* tottime, cumtime: seconds */
     int64_t calls;          /* nc: calls observed */
+    bool endpoint;          /* --by-request: a request root (no caller), for the endpoints view */
 };
 
 struct top_table {
@@ -45,6 +46,7 @@ struct top_header {
     double interval;        /* seconds of the last refresh interval */
     bool exited;            /* every target is gone */
     char cwd[512];          /* the first target's working directory: names under it are shown relative */
+    bool by_request;        /* --by-request: the endpoints view (R) has rows */
 };
 
 enum top_sort { TOP_SORT_OWN, TOP_SORT_TOTAL, TOP_SORT_CALLS, TOP_SORT_NAME };
@@ -61,10 +63,15 @@ enum pa_status top_snapshot_take(struct top_snapshot *snap, const struct top_mod
 void top_snapshot_free(struct top_snapshot *snap);
 
 /* Row numbers of table that pass filter (a substring of function or file; NULL or
- * "" passes all), best first by sort. Writes at most max; returns how many pass. */
-size_t top_table_select(const struct top_table *table, enum top_sort sort, const char *filter, size_t *out,
-                        size_t max);
+ * "" passes all), best first by sort. Writes at most max; returns how many pass.
+ * endpoints: only the request roots, sorted as the endpoints view says (1: time per
+ * request, 2: time, 3: requests, 4: name). */
+size_t top_table_select(const struct top_table *table, enum top_sort sort, bool endpoints, const char *filter,
+                        size_t *out, size_t max);
 
-const char *top_sort_name(enum top_sort sort);
+const char *top_sort_name(enum top_sort sort, bool endpoints);
+
+/* A row's cumulative time per call: an endpoint's time per request. */
+double top_row_per_call(const struct top_row *row);
 
 #endif

@@ -5,6 +5,9 @@
 #   crunch_view -> crunch_query: a recursive CTE computed inside SQLite's C code (on a
 #                  CPU, GIL released): seen in wall and cpu mode, not in gil mode
 #   fast_view   -> returns at once
+# and for --by-request, routes whose time the server measures itself (timing.py):
+#   order_detail (orders/<int:pk>/) -> burn_cpu: CPU work
+#   search       (search/)          -> SQLite queries on an in-memory table
 import os
 import sqlite3
 import tempfile
@@ -78,3 +81,26 @@ def crunch_view(request):
 
 def fast_view(request):
     return HttpResponse("fast\n")
+
+
+ORDER_ITERATIONS = 600000  # ~60 ms of burn_cpu on an idle machine: well above search
+SEARCH_ROWS = 5000
+
+
+def order_detail(request, pk):
+    # ?light=1: a hundredth of the work, for sending a thousand distinct orders quickly
+    iterations = ORDER_ITERATIONS // 100 if request.GET.get("light") else ORDER_ITERATIONS
+    return HttpResponse("order %d: %d\n" % (pk, burn_cpu(iterations)))
+
+
+def search(request):
+    db = sqlite3.connect(":memory:")
+    try:
+        db.execute("CREATE TABLE item (id INTEGER PRIMARY KEY, name TEXT, price INTEGER)")
+        db.executemany("INSERT INTO item (name, price) VALUES (?, ?)",
+                       (("item %d" % i, i * 37 % 1000) for i in range(SEARCH_ROWS)))
+        found = db.execute("SELECT count(*) FROM item WHERE name LIKE '%7%' AND price > 500").fetchone()[0]
+        cheapest = db.execute("SELECT name FROM item ORDER BY price, name LIMIT 1").fetchone()[0]
+        return HttpResponse("search %d %s\n" % (found, cheapest))
+    finally:
+        db.close()

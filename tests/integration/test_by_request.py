@@ -1,0 +1,106 @@
+# --by-request without a server, on every interpreter: threads parked in handler frames
+# shaped like Django's and in a plain WSGI app (tests/targets/request_target.py), with
+# well-formed and hostile requests; each thread's samples must sit under the root the
+# target says, and nothing may crash.
+import gzip
+import json
+import os
+import pstats
+import re
+import tempfile
+import unittest
+
+import harness as h
+
+THREAD_ROOT = re.compile(r'^<thread (\d+)( "[^"]*")?>$')
+
+
+def setUpModule():
+    h.require_interpreters()
+    h.pyattach_binary()
+
+
+def roots_by_thread(folded):
+    """{tid: set of request roots} from a collapsed file recorded with --threads."""
+    found = {}
+    for line in folded.splitlines():
+        stack = line.rsplit(" ", 1)[0].split(";")
+        m = THREAD_ROOT.match(stack[1]) if len(stack) > 1 else None
+        if m is None:
+            raise AssertionError("no <thread> frame right inside the request root: %r" % line)
+        found.setdefault(m.group(1), set()).add(stack[0])
+    return found
+
+
+class ByRequestTestCase(unittest.TestCase):
+    maxDiff = None
+
+    def test_each_thread_gets_its_request_root(self):
+        def check(label, python):
+            with tempfile.TemporaryDirectory() as out, h.start_target(python, "request_target.py") as target:
+                path = os.path.join(out, "requests.folded")
+                result = h.run_pyattach(["-p", target.pid, "-d", "1", "--by-request", "--threads", "-o", path])
+                self.assertEqual(result.rc, 0, "%s: %s" % (label, result.stderr))
+                self.assertRegex(result.stderr, r"--by-request: 6 request labels, 0 more folded")
+                with open(path) as f:
+                    got = roots_by_thread(f.read())
+            want = dict((tid, {root}) for tid, root in target.truth["labels"].items())
+            self.assertEqual(got, want, label)
+
+        h.for_each_interpreter(self, check)
+
+    def test_at_most_200_labels(self):
+        """250 requests with paths no folding merges: 200 labels, the other 50 under
+        <other requests>, and the summary counts them."""
+        python = h.interpreter_by_label("3.12.1")
+        with tempfile.TemporaryDirectory() as out, h.start_target(python, "many_requests_target.py", "250") as target:
+            path = os.path.join(out, "many.folded")
+            result = h.run_pyattach(["-p", target.pid, "-d", "0.5", "--by-request", "-o", path])
+            self.assertEqual(result.rc, 0, result.stderr)
+            self.assertRegex(result.stderr, r"--by-request: 200 request labels, 50 more folded into "
+                                             r"<other requests> \(at most 200 per recording\)")
+            with open(path) as f:
+                roots = set(line.split(";", 1)[0] for line in f)
+        paths = set("<GET %s>" % p for p in target.truth["paths"])
+        self.assertEqual(len(roots & paths), 200)
+        self.assertEqual(roots - paths, {"<other requests>", "<no request>"})
+
+    def test_every_format_has_the_request_roots(self):
+        """pstats, text, collapsed, speedscope, pprof and html: the request roots, outermost
+        (in pprof above the <process> label's samples: -s keeps a process root)."""
+        python = h.interpreter_by_label("debian-3.11")
+        want = "<GET orders/<int:pk>/ (shop.views.order_detail)>"
+        with tempfile.TemporaryDirectory() as out, h.start_target(python, "request_target.py") as target:
+            paths = dict((ext, os.path.join(out, "requests." + ext))
+                         for ext in ("prof", "txt", "folded", "json", "pb.gz", "html"))
+            for ext, path in paths.items():
+                result = h.run_pyattach(["-p", target.pid, "-d", "0.5", "-s", "--by-request", "-o", path])
+                self.assertEqual(result.rc, 0, "%s: %s" % (ext, result.stderr))
+            stats = pstats.Stats(paths["prof"]).stats
+            roots = set(k[2] for k, v in stats.items() if not v[4])
+            self.assertEqual(roots, set(target.truth["labels"].values()))
+            for key, value in stats.items():  # the <process> root right inside each request root
+                if key[2].startswith("<process "):
+                    self.assertTrue(set(c[2] for c in value[4]) <= roots, value[4])
+            with open(paths["txt"]) as f:  # cProfile's table shows synthetic frames as {...}
+                self.assertIn("{%s}" % want[1:-1], f.read())
+            with open(paths["folded"]) as f:
+                firsts = set(line.split(";", 1)[0] for line in f)
+            self.assertEqual(firsts, roots)
+            with open(paths["json"]) as f:
+                doc = json.load(f)
+            names = set(frame["name"] for frame in doc["shared"]["frames"])
+            self.assertTrue(roots <= names, roots - names)
+            with gzip.open(paths["pb.gz"]) as f:
+                data = f.read()
+            for root in roots:
+                self.assertIn(root.encode(), data)
+            self.assertIn(b"pid", data)  # the process root became a label
+            with open(paths["html"]) as f:
+                page = f.read()
+            self.assertTrue(want in page or want.replace("<", "\\u003c").replace(">", "\\u003e") in page
+                            or want.replace("<", "&lt;").replace(">", "&gt;") in page)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,306 @@
+# --by-request against real servers: runserver, gunicorn sync and gthread, each on
+# Debian 12's CPython 3.11 with its Django 3.2 and on Debian forky's CPython 3.14 and
+# 3.15 with its Django 5.2 and gunicorn (the debian-3.14/3.15 wrappers), under a bounded
+# mix of requests to /orders/<int:pk>/ (CPU work), /search/ (SQLite) and /fast/.
+# The site's outermost middleware (tests/django_site/shop/timing.py, enabled by
+# shop/settings_timed.py) reports how long
+# Django took for each request; the time of each route's root in the profile must
+# match the sum of those figures for the route, within 15 %, and rank the routes alike.
+import collections
+import os
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+import unittest
+import urllib.error
+import urllib.request
+
+import harness as h
+from test_servers import (GUNICORN, PYTHON, PYTHON_314, SITE, Recording, Server, children, free_port,
+                          load_pstats, require_tools)
+
+PYTHON_315 = os.path.join(h.ROOTS, "bin", "debian-3.15")
+PYTHONS = [("debian-3.11 (Django 3.2)", PYTHON), ("debian-3.14 (Django 5.2)", PYTHON_314),
+           ("debian-3.15 (Django 5.2)", PYTHON_315)]
+
+RECORD_SECONDS = 8
+LOAD_SECONDS = 4.5
+TOLERANCE = 0.15
+ROUTES = {  # route -> its label when Django has resolved the URL
+    "orders": "<GET orders/<int:pk>/ (shop.views.order_detail)>",
+    "search": "<GET search/ (shop.views.search)>",
+    "fast": "<GET fast/ (shop.views.fast_view)>",
+}
+NO_REQUEST = "<no request>"
+
+
+def setUpModule():
+    require_tools()
+    if not os.access(PYTHON_315, os.X_OK):
+        raise AssertionError("%s missing (tests/distro_roots.sh); these tests never skip" % PYTHON_315)
+    h.pyattach_binary()
+
+
+# The site with its timing middleware: shop/settings_timed.py.
+TIMED = "shop.settings_timed"
+
+
+def runserver(port, python):
+    return Server([python, "manage.py", "runserver", "--settings", TIMED, "127.0.0.1:%d" % port], port, 1)
+
+
+def gunicorn_sync(port, python):
+    return Server([python, GUNICORN, "-w", "2", "-b", "127.0.0.1:%d" % port, "--timeout", "60",
+                   "--env", "DJANGO_SETTINGS_MODULE=" + TIMED, "shop.wsgi"], port, 2)
+
+
+def gunicorn_gthread(port, python):
+    return Server([python, GUNICORN, "-w", "2", "-k", "gthread", "--threads", "4", "-b", "127.0.0.1:%d" % port,
+                   "--timeout", "60", "--env", "DJANGO_SETTINGS_MODULE=" + TIMED, "shop.wsgi"], port, 2)
+
+
+def timed_get(port, path):
+    """(status, the server's X-Handler-Seconds or None)."""
+    try:
+        with urllib.request.urlopen("http://127.0.0.1:%d%s" % (port, path), timeout=30) as r:
+            r.read()
+            seconds = r.headers.get("X-Handler-Seconds")
+            return r.status, float(seconds) if seconds else None
+    except urllib.error.HTTPError as e:
+        return e.code, None
+    except OSError as e:
+        return repr(e), None
+
+
+class RouteLoad(object):
+    """`clients` threads sending orders/N (a new N each time), search and fast in turn
+    for at most `seconds`; the server's time per route is summed."""
+
+    def __init__(self, port, clients=3, seconds=LOAD_SECONDS):
+        self.port = port
+        self.seconds = seconds
+        self.lock = threading.Lock()
+        self.server_time = collections.Counter()
+        self.count = collections.Counter()
+        self.failures = []
+        self.next_order = 0
+        self.threads = [threading.Thread(target=self._run, args=(i,), daemon=True) for i in range(clients)]
+
+    def run(self):
+        self.deadline = time.monotonic() + self.seconds
+        for t in self.threads:
+            t.start()
+        for t in self.threads:
+            t.join(120)
+
+    def _path(self, route):
+        if route != "orders":
+            return "/%s/" % route
+        with self.lock:
+            self.next_order += 1
+            return "/orders/%d/" % self.next_order
+
+    def _run(self, index):
+        n = index
+        while time.monotonic() < self.deadline:
+            route = ("orders", "search", "fast")[n % 3]
+            n += 1
+            status, seconds = timed_get(self.port, self._path(route))
+            with self.lock:
+                if status != 200 or seconds is None:
+                    self.failures.append((route, status))
+                else:
+                    self.server_time[route] += seconds
+                    self.count[route] += 1
+
+
+def wait_for_temp_file(directory, recording, timeout=30.0):
+    """pyattach creates its output's temporary file before the first sample."""
+    deadline = time.monotonic() + timeout
+    while not [n for n in os.listdir(directory) if n.startswith(".")]:
+        if recording.proc.poll() is not None or time.monotonic() > deadline:
+            raise AssertionError("pyattach never started sampling: %r" % (recording.finish(),))
+        time.sleep(0.02)
+
+
+def request_roots(stats):
+    """{label: (cumulative seconds, ncalls)} of the outermost synthetic roots."""
+    return dict((key[2], (value[3], value[1])) for key, value in stats.items()
+                if key[0] == "~" and not value[4] and key[2].startswith("<") and not key[2].startswith("<process"))
+
+
+class ByRequestServersTestCase(unittest.TestCase):
+    maxDiff = None
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="pyattach-by-request-")
+        self.addCleanup(shutil.rmtree, self.dir, True)
+
+    def record(self, server, name):
+        """A -s --by-request -d 8 recording of the server with the route mix inside it."""
+        out = os.path.join(self.dir, name)
+        os.mkdir(out)
+        recording = Recording(["-p", server.pid, "-s", "--by-request", "-d", RECORD_SECONDS, "-o",
+                               os.path.join(out, "requests.prof")])
+        wait_for_temp_file(out, recording)
+        time.sleep(0.5)  # -s attaches to the workers at the first sample
+        load = RouteLoad(server.port)
+        load.run()
+        self.assertIsNone(recording.proc.poll(), "the recording ended before the load: the window is not "
+                          "the load's")
+        _, stderr = recording.finish()
+        self.assertEqual(load.failures, [], server.output())
+        return load, load_pstats(os.path.join(out, "requests.prof")), stderr
+
+    def check_routes(self, what, load, stats, stderr, workers_threads):
+        roots = request_roots(stats)
+        for label in roots:
+            self.assertTrue(label == NO_REQUEST or label.startswith("<GET "), "%s: root %r" % (what, label))
+        for route in ("orders", "search"):
+            self.assertIn(ROUTES[route], roots, "%s: no root for %s: %r" % (what, route, sorted(roots)))
+        # /fast/ may be missed by every sample: its time is a few samples' weight
+        roots.setdefault(ROUTES["fast"], (0.0, 0))
+        report = "%s: server %s, profile %s" % (
+            what, dict((r, round(load.server_time[r], 3)) for r in ROUTES),
+            dict((r, round(roots[l][0], 3)) for r, l in ROUTES.items()))
+        for route in ("orders", "search"):
+            measured, sampled = load.server_time[route], roots[ROUTES[route]][0]
+            self.assertLess(abs(sampled - measured), TOLERANCE * measured, report)
+        # /fast/ takes under a millisecond, most of it before Django has resolved the
+        # URL (under the WSGI label): a few samples in all at 100 Hz. Within 15 % or
+        # 5 samples' weight.
+        measured, sampled = load.server_time["fast"], roots[ROUTES["fast"]][0]
+        self.assertLess(abs(sampled - measured), max(TOLERANCE * measured, 0.05), report)
+        by_server = sorted(ROUTES, key=lambda r: -load.server_time[r])
+        by_profile = sorted(ROUTES, key=lambda r: -roots[ROUTES[r]][0])
+        self.assertEqual(by_profile, by_server, report)
+        # One label for all the distinct /orders/N/ paths, each request one call.
+        self.assertGreater(load.count["orders"], 10, report)
+        orders_calls = roots[ROUTES["orders"]][1]
+        self.assertLessEqual(orders_calls, 1.1 * load.count["orders"] + 1, report)
+        self.assertGreater(orders_calls, 0.5 * load.count["orders"], report)
+        # <no request> holds the rest: the threads' time outside requests.
+        self.assertIn(NO_REQUEST, roots, what)
+        busy = sum(t for label, (t, _) in roots.items() if label != NO_REQUEST)
+        idle = roots[NO_REQUEST][0]
+        self.assertGreater(idle + busy, workers_threads * RECORD_SECONDS * 0.85, report)
+        self.assertRegex(stderr, r"--by-request: \d+ request labels, 0 more folded")
+
+    def each_python(self, make_server, name, threads):
+        for label, python in PYTHONS:
+            with self.subTest(python=label):
+                with make_server(free_port(), python) as server:
+                    load, stats, stderr = self.record(server, name + "-" + label.split()[0])
+                    self.check_routes("%s on %s" % (name, label), load, stats, stderr, threads(server))
+
+    def test_runserver(self):
+        # the reloader and runserver's main thread; request threads come and go
+        self.each_python(runserver, "runserver", lambda server: 2)
+
+    def test_gunicorn_sync(self):
+        # the arbiter and two single-threaded workers
+        self.each_python(gunicorn_sync, "gunicorn-sync", lambda server: 3)
+
+    def test_gunicorn_gthread(self):
+        # the arbiter; each worker's main thread (its pool's threads are made on demand)
+        self.each_python(gunicorn_gthread, "gunicorn-gthread", lambda server: 3)
+
+    def test_top_endpoints_view(self):
+        """top --by-request, key R: a row per endpoint with its requests and time per
+        request; key 3 sorts by requests, 1 by time per request."""
+        from test_top import PROMPT, Screen
+        with gunicorn_sync(free_port(), PYTHON) as server:
+            screen = Screen(self.dir, width=120, height=30)
+            self.addCleanup(screen.kill)
+            screen.type("%s top -p %d -s --by-request" % (h.pyattach_binary(), server.pid))
+            screen.send("Enter")
+            screen.wait_for(lambda lines: "1-4:sort" in "\n".join(lines), "top's screen")
+            load = RouteLoad(server.port, seconds=3)
+            load.run()
+            screen.send("R")
+            screen.send("3")
+            lines = screen.wait_for(lambda lines: "Sort Requests" in "\n".join(lines) and
+                                    any(ROUTES["search"] in line for line in lines), "the endpoints by requests")
+            self.assertEqual(load.failures, [], server.output())
+            rows = {}
+            for line in lines:
+                m = re.match(r"^\s*([\d.]+)\s+([\d.]+)\s+(\S+)\s+(\S+)\s+(<.*>)\s*$", line)
+                if m:
+                    rows[m.group(5)] = (float(m.group(2)), m.group(3), m.group(4))
+            self.assertIn(NO_REQUEST, rows, "\n".join(lines))
+            self.assertEqual(rows[NO_REQUEST][1:], ("-", "-"))
+            for route in ("orders", "search"):
+                self.assertIn(ROUTES[route], rows, "\n".join(lines))
+                requests = int(rows[ROUTES[route]][1])
+                self.assertGreater(requests, 0.5 * load.count[route], "\n".join(lines))
+                # a request whose samples another root interrupts (a torn read) counts twice
+                self.assertLessEqual(requests, 1.1 * load.count[route] + 1, "\n".join(lines))
+            per_request = dict((route, float(rows[ROUTES[route]][2])) for route in ("orders", "search"))
+            measured = dict((route, 1000 * load.server_time[route] / load.count[route]) for route in ("orders", "search"))
+            self.assertGreater(per_request["orders"], per_request["search"], (per_request, measured))
+            screen.send("1")  # by time per request: orders (heavier per request) first
+            lines = screen.wait_for(lambda lines: "Sort Time/Req" in "\n".join(lines), "the endpoints by time/req")
+            order = [r for line in lines for r in ("orders", "search") if ROUTES[r] in line]
+            self.assertEqual(order, ["orders", "search"], "\n".join(lines))
+            screen.send("q")
+            screen.wait_for(lambda lines: Screen.last_line(lines) == PROMPT, "the shell prompt again")
+
+    def test_thousand_order_paths_one_label(self):
+        """1000 distinct /orders/N/ paths: one resolved label, and the WSGI label
+        Django's request middleware sees before resolving folds them to one too."""
+        port = free_port()
+        with gunicorn_gthread(port, PYTHON) as server:
+            out = os.path.join(self.dir, "thousand")
+            os.mkdir(out)
+            path = os.path.join(out, "orders.folded")
+            recording = Recording(["-p", server.pid, "-s", "--by-request", "-r", "1000", "-o", path])
+            wait_for_temp_file(out, recording)
+            time.sleep(0.5)
+            pending = list(range(1, 1001))
+            lock = threading.Lock()
+            failures = []
+
+            def client():
+                while True:
+                    with lock:
+                        if not pending:
+                            return
+                        n = pending.pop()
+                    status, _ = timed_get(port, "/orders/%d/?light=1" % n)
+                    if status != 200:
+                        failures.append((n, status))
+
+            clients = [threading.Thread(target=client, daemon=True) for _ in range(4)]
+            for t in clients:
+                t.start()
+            for t in clients:
+                t.join(300)
+            recording.proc.send_signal(signal.SIGINT)
+            _, stderr = recording.finish()
+        self.assertEqual(failures, [])
+        roots = collections.Counter()
+        with open(path) as f:
+            for line in f:
+                roots[line.split(";", 1)[0]] += int(line.rsplit(" ", 1)[1])
+        # The route's two labels hold the orders' samples. The reads of a running
+        # target race it (see README): a stray label (<GET ?>, a half-read route) may
+        # take a few samples.
+        orders = {ROUTES["orders"], "<GET /orders/<int>/>"}
+        self.assertIn(ROUTES["orders"], roots)
+        requests = sum(n for r, n in roots.items() if r != NO_REQUEST)
+        stray = sum(n for r, n in roots.items() if r != NO_REQUEST and r not in orders)
+        self.assertLess(stray, 0.02 * requests, roots)
+        m = re.search(r"--by-request: (\d+) request labels, (\d+) more folded", stderr)
+        self.assertIsNotNone(m, stderr)
+        self.assertLessEqual(int(m.group(1)), 2 + len([r for r in roots if r not in orders and r != NO_REQUEST]),
+                             stderr)
+        self.assertLessEqual(int(m.group(1)), 10, stderr)
+        self.assertEqual(m.group(2), "0", stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
