@@ -33,6 +33,7 @@ struct pa_sampled_process {
     struct pa_native_session *native; /* --native: stopper, unwinder, symbols */
     struct pa_thread_name *names; /* tid -> name, for --threads */
     size_t name_count, name_capacity;
+    int wait_files;               /* of the names' wait files, those kept open */
 };
 
 typedef void (*pa_stack_sink)(void *user, struct pa_sampled_process *process, const struct pa_stack *stack);
