@@ -4,11 +4,10 @@
  * that exits and is reaped can have its PID handed to another process at once (a
  * forked sibling, with the interpreter at the same addresses, reads as valid
  * stacks). Only the pidfd can tell, and asking it is a system call - about 1.4 us
- * on a VM, a fifth of a tick at 100 kHz. So the stacks of a tick or a few wait
- * here and are handed on together once a check made after their reads finds the
- * target still alive (the sleep before the next tick watching the pidfd, or a poll
- * every 0.5 ms when ticks come too fast to sleep); if it has gone they are dropped,
- * as nothing proves where they came from. Frames keep their string pointers (the code and symbol caches keep every
+ * on a VM, a fifth of a tick at 100 kHz. So the stacks of a few ticks wait here
+ * and are handed on together once a check made after their reads finds the target
+ * still alive; if it has gone they are dropped, as nothing proves where they came
+ * from. Frames keep their string pointers (the code and symbol caches keep every
  * string until the target is detached); the thread label is copied, as the
  * sampler's per-thread table moves. */
 #ifndef PYATTACH_PENDING_STACKS_H

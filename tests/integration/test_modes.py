@@ -132,9 +132,10 @@ class TestModes(unittest.TestCase):
 
     def test_roots_are_one_call_each_at_any_rate(self):
         """The synthetic roots are one everlasting call: a root seen anew in every
-        sample would make every frame below it a new call too. Stacks are held for the
-        liveness check (sampler/pending_stacks.h) and the root labels are copies, so this
-        runs at 100 Hz and 5 kHz, two targets (process roots) and --threads."""
+        sample would make every frame below it a new call too. Above 2 kHz stacks are
+        held for the liveness check (sampler/pending_stacks.h) and the root labels are
+        copies, so this runs at 100 Hz and 5 kHz, two targets (process roots) and
+        --threads."""
         python = dict(INTERPRETERS)["3.12.1"]
         with tempfile.TemporaryDirectory() as tmp, Group([python, "-c", PARKED_TARGET]) as a, \
                 Group([python, "-c", PARKED_TARGET]) as b:

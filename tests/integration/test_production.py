@@ -365,8 +365,8 @@ class PidReuse(Case):
     def test_reused_pid_is_not_profiled(self):
         reused = 0
         with tempfile.TemporaryDirectory() as tmp:
-            # Stacks wait for the check that the target lives: the sleep before the next
-            # tick (sampler/pending_stacks.h); at 20 kHz the sampler mostly sees the gap between
+            # Above 2 kHz stacks wait up to 0.5 ms for the check that the target lives
+            # (sampler/pending_stacks.h); at 20 kHz the sampler mostly sees the gap between
             # the exit and the impostor, so those attempts check that held stacks of a
             # target that exits are dropped cleanly, the 100 Hz ones the race itself.
             for attempt, rate in enumerate([100, 1000, 20000] * 4):
