@@ -134,11 +134,6 @@ bool pa_process_alive(const struct pa_process *proc)
     return running(proc) && pa_access_still_allowed(proc->pid, proc->dir_fd, NULL);
 }
 
-bool pa_process_still_allowed(const struct pa_process *proc)
-{
-    return pa_access_still_allowed(proc->pid, proc->dir_fd, NULL);
-}
-
 bool pa_process_lost_access(const struct pa_process *proc, struct pa_error *err)
 {
     return running(proc) && !pa_access_still_allowed(proc->pid, proc->dir_fd, err);

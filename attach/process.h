@@ -32,11 +32,6 @@ void pa_process_close(struct pa_process *proc);
  * a set-uid program) counts as gone too. */
 bool pa_process_alive(const struct pa_process *proc);
 
-/* The rest of pa_process_alive, for a caller that saw the process running by other
- * means (its pidfd found not readable by a ppoll): still ours to read. No system
- * call unless pyattach runs with a capability rather than as root (access_check.h). */
-bool pa_process_still_allowed(const struct pa_process *proc);
-
 /* Whether the process is running but no longer to be profiled under that rule; err
  * says why. */
 bool pa_process_lost_access(const struct pa_process *proc, struct pa_error *err);

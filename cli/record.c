@@ -242,7 +242,7 @@ static void sample_until_done(struct recording *r, struct pa_sampler *sampler, c
     double last_status = 0;
     bool status_line = stderr_is_terminal(o);
     while (!stop_requested && r->sink_status == PA_OK) {
-        double weight = pa_sampler_wait(sampler, &clock);
+        double weight = pa_sample_clock_wait(&clock);
         if (weight < 0)
             continue; /* woken by a signal */
         double now = clock.last - clock.start;

@@ -58,51 +58,23 @@ double pa_sample_clock_advance(struct pa_sample_clock *c, double now)
     return weight;
 }
 
-static struct timespec absolute(double seconds)
+double pa_sample_clock_wait(struct pa_sample_clock *c)
 {
-    struct timespec at;
-    double whole = floor(seconds);
-    at.tv_sec = (time_t)whole;
-    at.tv_nsec = (long)((seconds - whole) * 1e9);
-    if (at.tv_nsec >= 1000000000L)
-        at.tv_nsec = 999999999L;
-    return at;
-}
-
-static struct timespec relative(double seconds)
-{
-    return absolute(seconds > 0 ? seconds : 0);
-}
-
-double pa_sample_clock_wait_watching(struct pa_sample_clock *c, struct pollfd *watch, size_t count, bool *watched)
-{
-    *watched = false;
     double now = pa_monotonic_seconds();
     while (now < c->next && c->next - now < SPIN_BELOW)
         now = pa_monotonic_seconds();
-    if (now < c->next && count > 0) {
-        /* ppoll's timeout is relative; its slack is 0.1 % of it (select_estimate_accuracy),
-         * 1 us at 1 kHz. */
-        struct timespec left = relative(c->next - now);
-        int ready = ppoll(watch, count, &left, NULL);
-        if (ready < 0 && errno == EINTR)
-            return -1;
-        *watched = ready >= 0;
-        now = pa_monotonic_seconds();
-    }
     if (now < c->next) {
-        struct timespec deadline = absolute(c->next);
+        struct timespec deadline;
+        double whole = floor(c->next);
+        deadline.tv_sec = (time_t)whole;
+        deadline.tv_nsec = (long)((c->next - whole) * 1e9);
+        if (deadline.tv_nsec >= 1000000000L)
+            deadline.tv_nsec = 999999999L;
         if (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &deadline, NULL) == EINTR)
             return -1;
         now = pa_monotonic_seconds();
     }
     return pa_sample_clock_advance(c, now);
-}
-
-double pa_sample_clock_wait(struct pa_sample_clock *c)
-{
-    bool watched;
-    return pa_sample_clock_wait_watching(c, NULL, 0, &watched);
 }
 
 int pa_sample_clock_behind(const struct pa_sample_clock *c)

@@ -5,9 +5,6 @@
 
 #include "attach/clock.h"
 
-#include <poll.h>
-#include <stdbool.h>
-#include <stddef.h>
 #include <stdint.h>
 
 struct pa_sample_clock {
@@ -28,15 +25,6 @@ void pa_sample_clock_start(struct pa_sample_clock *clock, double rate);
  * -1 and the caller checks its flags). Otherwise returns the weight of the sample to
  * take now: the seconds since the previous one. */
 double pa_sample_clock_wait(struct pa_sample_clock *clock);
-
-/* The same, sleeping in ppoll on `watch` (targets' pidfds) rather than clock_nanosleep,
- * so that the sleep is also a check of those fds at its end, for no extra system call.
- * *watched says whether such a sleep was made; then each revents is what ppoll found
- * when it returned (0: not ready). A fd ready before the deadline does not bring the
- * sample forward: the rest of the wait is slept as usual. A wait short enough to be
- * spun (high rates) watches nothing. */
-double pa_sample_clock_wait_watching(struct pa_sample_clock *clock, struct pollfd *watch, size_t count,
-                                     bool *watched);
 
 /* The bookkeeping of a sample taken at `now` (at or after the deadline): moves the
  * deadline on and returns the sample's weight. Separate from the waiting so that the

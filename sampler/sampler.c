@@ -101,8 +101,6 @@ void pa_sampler_free(struct pa_sampler *s)
     free(s->threads);
     free(s->stack);
     free(s->frames);
-    free(s->watch);
-    free(s->watch_process);
     memset(s, 0, sizeof *s);
 }
 
@@ -445,40 +443,6 @@ static void confirm(struct pa_sampler *s, struct pa_sampled_process *p, double n
         deliver(s, p);
     else
         lose_target(p);
-}
-
-double pa_sampler_wait(struct pa_sampler *s, struct pa_sample_clock *clock)
-{
-    size_t n = 0;
-    if (pa_array_reserve((void **)&s->watch, &s->watch_capacity, s->count, sizeof *s->watch) &&
-        pa_array_reserve((void **)&s->watch_process, &s->watch_process_capacity, s->count,
-                         sizeof *s->watch_process)) {
-        for (size_t i = 0; i < s->count; i++) {
-            const struct pa_sampled_process *p = s->processes[i];
-            if (!p->alive || p->python.target.process.pidfd < 0)
-                continue;
-            s->watch[n] = (struct pollfd){.fd = p->python.target.process.pidfd, .events = POLLIN};
-            s->watch_process[n++] = i;
-        }
-    }
-    bool watched;
-    double weight = pa_sample_clock_wait_watching(clock, s->watch, n, &watched);
-    if (weight < 0 || !watched)
-        return weight;
-    /* The sleep began after the last tick's reads: a pidfd not readable when it ended is
-     * the check confirm makes. A target that exited is left to that tick's own checks. */
-    double now = clock->last - clock->start;
-    for (size_t k = 0; k < n; k++) {
-        struct pa_sampled_process *p = s->processes[s->watch_process[k]];
-        if (s->watch[k].revents != 0)
-            continue;
-        p->confirmed_at = now;
-        if (pa_process_still_allowed(&p->python.target.process))
-            deliver(s, p);
-        else
-            lose_target(p);
-    }
-    return weight;
 }
 
 static void emit(struct pa_sampler *s, struct pa_sampled_process *p, const struct py_thread *t,

@@ -9,7 +9,6 @@
 #include <stdint.h>
 
 #include "sampler/pending_stacks.h"
-#include "sampler/sample_clock.h"
 #include "sampler/sampler_settings.h"
 #include "output/stack.h"
 #include "python_frames/python_process.h"
@@ -59,9 +58,6 @@ struct pa_sampler {
     } wrappers[PA_MAX_PIDS];
     size_t wrapper_count;
     /* scratch, reused by every tick */
-    struct pollfd *watch;        /* pa_sampler_wait: the targets' pidfds */
-    size_t *watch_process;       /* ... and the index of each one's process */
-    size_t watch_capacity, watch_process_capacity;
     struct py_thread *threads;
     struct py_stack *stack;
     struct pa_frame *frames;
@@ -85,17 +81,10 @@ size_t pa_sampler_waiting(const struct pa_sampler *sampler);
 /* Whether a recording found no CPython process at all: err then says so, once. */
 bool pa_sampler_found_none(const struct pa_sampler *sampler, struct pa_error *err);
 
-/* Waits for the clock's next deadline (pa_sample_clock_wait), the sleep watching the
- * targets' pidfds: one found not readable at its end lived after the previous tick's
- * reads, so its held stacks reach the sink then, with no check of their own. Returns
- * the weight of the sample to take, or -1 (a signal). */
-double pa_sampler_wait(struct pa_sampler *sampler, struct pa_sample_clock *clock);
-
 /* One sample of every thread, each standing for `weight` seconds at time `now`
  * (seconds since the start). Stacks reach the sink once a later check has found
- * their target alive (see pending_stacks.h): the next pa_sampler_wait when it sleeps
- * (below ~20 kHz), else a pidfd poll within the same tick at rates up to 2 kHz,
- * after up to 0.5 ms above. */
+ * their target alive: within the same tick at rates up to 2 kHz, after up to
+ * 0.5 ms above (see pending_stacks.h). */
 void pa_sampler_tick(struct pa_sampler *sampler, double weight, double now);
 
 /* Hands on every stack still waiting for that check (after the last tick). */

@@ -1,13 +1,11 @@
 /* Unit tests for sampler/sample_clock.c's policy, with made-up times: absolute deadlines
  * that never drift, short lags caught up, long stalls dropped with their phase kept,
- * weights that always add up to the time that passed. And the real wait watching fds
- * (a pipe standing for a target's pidfd). */
+ * weights that always add up to the time that passed. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -91,38 +89,6 @@ static void behind_once_more_than_one_percent_is_missed(void **state)
     assert_true(pa_sample_clock_behind(&c));
 }
 
-/* The sleep watches the fds and still ends at the deadline: a quiet fd comes back with
- * revents 0 (the sampler's proof that a target lived), a ready one with POLLIN, without
- * bringing the sample forward. */
-static void wait_watching_reports_fds_and_keeps_the_deadline(void **state)
-{
-    (void)state;
-    int quiet[2], ready[2];
-    assert_int_equal(pipe(quiet), 0);
-    assert_int_equal(pipe(ready), 0);
-    assert_int_equal(write(ready[1], "x", 1), 1);
-    struct pa_sample_clock c;
-    pa_sample_clock_start(&c, 200); /* 5 ms: slept, not spun */
-    struct pollfd watch[2] = {{.fd = quiet[0], .events = POLLIN}, {.fd = ready[0], .events = POLLIN}};
-    bool watched = false;
-    double deadline = c.next;
-    double weight = pa_sample_clock_wait_watching(&c, watch, 2, &watched);
-    assert_true(weight > 0);
-    assert_true(watched);
-    assert_true(c.last >= deadline);
-    assert_int_equal(watch[0].revents, 0);
-    assert_true(watch[1].revents & POLLIN);
-    /* nothing to watch: a plain sleep, and nothing claimed */
-    deadline = c.next;
-    assert_true(pa_sample_clock_wait_watching(&c, NULL, 0, &watched) > 0);
-    assert_false(watched);
-    assert_true(c.last >= deadline);
-    for (int i = 0; i < 2; i++) {
-        close(quiet[i]);
-        close(ready[i]);
-    }
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -130,7 +96,6 @@ int main(void)
         cmocka_unit_test(short_lag_is_caught_up),
         cmocka_unit_test(long_stall_drops_deadlines_keeping_phase),
         cmocka_unit_test(behind_once_more_than_one_percent_is_missed),
-        cmocka_unit_test(wait_watching_reports_fds_and_keeps_the_deadline),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
