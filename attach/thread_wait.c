@@ -8,24 +8,14 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-bool pa_thread_wait_read(pid_t pid, pid_t tid, struct pa_thread_wait *out)
+/* The file's text: "running", "NR ARG0 ... ARG5 SP PC", or "-1 SP PC" outside a
+ * system call. */
+static bool parse_wait(const char *buf, struct pa_thread_wait *out)
 {
-    char path[80], buf[256];
-    memset(out, 0, sizeof *out);
-    snprintf(path, sizeof path, "/proc/%d/task/%d/syscall", (int)pid, (int)tid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return false;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0)
-        return false;
-    buf[n] = '\0';
     if (strncmp(buf, "running", 7) == 0) {
         out->kind = PA_WAIT_RUNNING;
         return true;
     }
-    /* "NR ARG0 ... ARG5 SP PC", or "-1 SP PC" outside a system call. */
     long nr;
     uint64_t arg0 = 0;
     int fields = sscanf(buf, "%ld %" SCNx64, &nr, &arg0);
@@ -35,6 +25,50 @@ bool pa_thread_wait_read(pid_t pid, pid_t tid, struct pa_thread_wait *out)
     out->nr = nr;
     out->arg0 = fields == 2 ? arg0 : 0;
     return true;
+}
+
+static int open_wait_file(pid_t pid, pid_t tid)
+{
+    char path[80];
+    snprintf(path, sizeof path, "/proc/%d/task/%d/syscall", (int)pid, (int)tid);
+    return open(path, O_RDONLY | O_CLOEXEC);
+}
+
+bool pa_thread_wait_read(pid_t pid, pid_t tid, struct pa_thread_wait *out)
+{
+    int fd = -1;
+    bool read = pa_thread_wait_read_kept(pid, tid, &fd, out);
+    pa_thread_wait_close(&fd);
+    return read;
+}
+
+bool pa_thread_wait_read_kept(pid_t pid, pid_t tid, int *fd, struct pa_thread_wait *out)
+{
+    char buf[256];
+    memset(out, 0, sizeof *out);
+    bool kept = *fd >= 0;
+    if (!kept && (*fd = open_wait_file(pid, tid)) < 0)
+        return false;
+    /* A read at offset 0 makes the text anew (seq_file), and checks the access again. */
+    ssize_t n = pread(*fd, buf, sizeof buf - 1, 0);
+    if (n <= 0 && kept) {
+        /* The thread it was opened for is gone: the TID may be another thread's now. */
+        pa_thread_wait_close(fd);
+        if ((*fd = open_wait_file(pid, tid)) < 0)
+            return false;
+        n = pread(*fd, buf, sizeof buf - 1, 0);
+    }
+    if (n <= 0)
+        return false;
+    buf[n] = '\0';
+    return parse_wait(buf, out);
+}
+
+void pa_thread_wait_close(int *fd)
+{
+    if (*fd >= 0)
+        close(*fd);
+    *fd = -1;
 }
 
 bool pa_syscall_is_futex(long nr)

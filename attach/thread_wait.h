@@ -24,6 +24,13 @@ struct pa_thread_wait {
  * CPU (or says "running"); it needs the same ptrace access as reading its memory. */
 bool pa_thread_wait_read(pid_t pid, pid_t tid, struct pa_thread_wait *out);
 
+/* The same, from the file kept open in *fd between calls (-1: not open yet; opened
+ * here): a sampler reading it every tick saves an open and a close each time. The fd
+ * stays tied to the thread it was opened for: once that thread is gone its reads
+ * fail, even if a new thread takes the TID, so the caller closes it then. */
+bool pa_thread_wait_read_kept(pid_t pid, pid_t tid, int *fd, struct pa_thread_wait *out);
+void pa_thread_wait_close(int *fd);
+
 /* Whether nr is futex() (a lock, a condition variable, a join). */
 bool pa_syscall_is_futex(long nr);
 

@@ -34,7 +34,7 @@ static const char HELP[] =
     "                          start time, %h host name, %% a percent sign. Without -o the table is\n"
     "                          printed on stdout\n"
     "  -f, --format NAME       pstats | text | collapsed | speedscope | pprof (overrides the extension)\n"
-    "  -r, --rate HZ           samples per second (default 100, at most 100000)\n"
+    "  -r, --rate HZ           samples per second (default 100, at most 1000000)\n"
     "  -m, --mode MODE         wall (default: every thread, as cProfile) | cpu (threads on a CPU)\n"
     "                          | gil (the thread holding the GIL)\n"
     "  -s, --subprocesses      follow descendants: gunicorn and uwsgi workers, runserver's child\n"

@@ -193,7 +193,7 @@ enum pa_parse_result pa_options_parse(const char *command, int argc, char **argv
             if (!parse_number(optarg, &o->rate) || o->rate <= 0)
                 return fail(message, size, command, "-r needs a positive rate in Hz");
             if (o->rate > PA_MAX_RATE)
-                return fail(message, size, command, "-r is above the highest supported rate, 100000 Hz");
+                return fail(message, size, command, "-r is above the highest supported rate, 1000000 Hz");
             break;
         case 'm':
             if (strcmp(optarg, "wall") == 0)

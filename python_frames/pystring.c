@@ -162,9 +162,9 @@ enum pa_status py_read_string_head(struct pa_reader *reader, const struct py_lay
                                    uint32_t *chars, size_t max_chars, size_t *count, uint64_t *length,
                                    struct pa_error *err)
 {
-    int64_t total;
-    unsigned kind;
-    uint64_t data_addr;
+    int64_t total = 0;
+    unsigned kind = 0;
+    uint64_t data_addr = 0;
     enum pa_status st = string_head(reader, layout, addr, &total, &kind, &data_addr, err);
     if (st != PA_OK)
         return st;

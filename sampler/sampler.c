@@ -7,6 +7,7 @@
 
 #include "attach/array.h"
 #include "attach/thread_stop.h"
+#include "attach/thread_wait.h"
 #include "output/index_table.h"
 #include "python_frames/thread_names.h"
 #include "sampler/request_roots.h"
@@ -22,6 +23,7 @@
 #define TRUNCATED_ROOT "<truncated>" /* outermost real frame of a stack cut at --max-depth */
 #define ATTACH_ATTEMPTS 4        /* a descendant may not have exec'd Python yet */
 #define STOP_ROUNDS 3            /* --blocking: re-list threads until no new one appeared */
+#define KEPT_WAIT_FILES 256      /* wall mode: threads per process whose wait file stays open */
 
 struct pa_rejected {
     pid_t pid;
@@ -41,6 +43,7 @@ struct pa_thread_name {
     double cpu_unspent;        /* -m cpu: seconds it ran, not yet credited to a sample (on_cpu) */
     const char *wait;          /* wall mode: the wait leaf of its last sample, NULL if it ran */
     uint64_t wait_episode;     /* counts its waits: a new one begins after it ran or waited in another call */
+    int wait_fd;               /* its .../syscall file, kept open for the wait leaf; -1 if not */
     char label[96];            /* "<thread 4250 \"ThreadPoolExecutor-0_1\">", made on first use */
 };
 
@@ -67,6 +70,8 @@ enum pa_status pa_sampler_init(struct pa_sampler *s, const struct pa_sampler_set
 
 static void free_process(struct pa_sampled_process *p)
 {
+    for (size_t i = 0; i < p->name_count; i++)
+        pa_thread_wait_close(&p->names[i].wait_fd);
     pa_pending_stacks_free(&p->pending);
     pa_native_session_close(p->native);
     py_process_detach(&p->python);
@@ -252,6 +257,7 @@ static struct pa_thread_name *thread_entry(struct pa_sampled_process *p, pid_t t
     struct pa_thread_name *entry = &p->names[p->name_count++];
     memset(entry, 0, sizeof *entry);
     entry->tid = tid;
+    entry->wait_fd = -1;
     entry->kernel_tid = tid > 0 && tid != p->pid && !pa_thread_exists(p->pid, tid) ? p->pid : tid;
     return entry;
 }
@@ -261,9 +267,14 @@ static struct pa_thread_name *thread_entry(struct pa_sampled_process *p, pid_t t
 static void forget_gone_threads(struct pa_sampled_process *p)
 {
     size_t kept = 0;
-    for (size_t i = 0; i < p->name_count; i++)
-        if (p->names[i].seen == p->tick)
+    for (size_t i = 0; i < p->name_count; i++) {
+        if (p->names[i].seen == p->tick) {
             p->names[kept++] = p->names[i];
+        } else if (p->names[i].wait_fd >= 0) {
+            pa_thread_wait_close(&p->names[i].wait_fd);
+            p->wait_files--;
+        }
+    }
     p->name_count = kept;
 }
 
@@ -495,8 +506,15 @@ static void sample_native(struct pa_sampler *s, struct pa_sampled_process *p, st
     emit_frames(s, p, t, entry, merged.depth, merged.incomplete, s->stack->truncated, weight, now);
 }
 
-static void note_wait(struct pa_thread_name *entry, const char *wait)
+/* Wall mode: the thread's wait leaf, from its file kept open while there are few
+ * enough threads (each costs an fd; a process with thousands reads them one-shot). */
+static void note_wait(struct pa_sampler *s, struct pa_sampled_process *p, const struct py_thread *t,
+                      struct pa_thread_name *entry)
 {
+    bool had_file = entry->wait_fd >= 0;
+    int *kept_fd = had_file || p->wait_files < KEPT_WAIT_FILES ? &entry->wait_fd : NULL;
+    const char *wait = pa_wait_leaf(&p->python.walker, p->pid, t, s->settings->blocking, kept_fd);
+    p->wait_files += (entry->wait_fd >= 0) - had_file;
     if (wait == NULL || wait != entry->wait)
         entry->wait_episode++;
     entry->wait = wait;
@@ -543,7 +561,7 @@ static void read_process(struct pa_sampler *s, struct pa_sampled_process *p, dou
             continue;
         }
         if (entry != NULL && s->settings->mode == PA_MODE_WALL)
-            note_wait(entry, pa_wait_leaf(&p->python.walker, p->pid, t, s->settings->blocking));
+            note_wait(s, p, t, entry);
         if (p->native != NULL) {
             sample_native(s, p, t, entry, thread_weight, now);
             continue;

@@ -35,6 +35,7 @@ struct pa_sampled_process {
     struct pa_thread_name *names; /* tid -> name, for --threads */
     struct py_request_reader *requests; /* --by-request: its handler frames and labels */
     size_t name_count, name_capacity;
+    int wait_files;               /* of the names' wait files, those kept open */
 };
 
 typedef void (*pa_stack_sink)(void *user, struct pa_sampled_process *process, const struct pa_stack *stack);

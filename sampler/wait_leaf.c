@@ -5,16 +5,19 @@
  * is needed; for any other thread it waits until the thread is off the CPU and gives
  * the system call it sleeps in with its arguments, the first of which is the futex a
  * lock or condition waits on. A futex inside the interpreter's GIL state is the GIL.
+ * The sampler keeps the file open per thread (kept_fd) and reads it again each tick.
  * The cost per sample is in bench/README.md. */
 #include "sampler/wait_leaf.h"
 
 #include "attach/thread_wait.h"
 
 const char *pa_wait_leaf(const struct py_walker *walker, pid_t pid, const struct py_thread *thread,
-                         bool stopped_by_us)
+                         bool stopped_by_us, int *kept_fd)
 {
     struct pa_thread_wait wait;
-    if (!pa_thread_wait_read(pid, thread->tid, &wait))
+    bool read = kept_fd != NULL ? pa_thread_wait_read_kept(pid, thread->tid, kept_fd, &wait)
+                                : pa_thread_wait_read(pid, thread->tid, &wait);
+    if (!read)
         /* Gone, or not allowed: nothing is known of its wait. */
         return NULL;
     switch (wait.kind) {

@@ -10,8 +10,9 @@
 
 /* The label of the thread's wait, or NULL while it runs (or is runnable). stopped_by_us:
  * --blocking has the thread in a ptrace stop, which is not a wait of its own. The
- * string lives as long as the program. */
+ * string lives as long as the program. kept_fd: the thread's file kept open between
+ * samples (see pa_thread_wait_read_kept), or NULL to open and close it here. */
 const char *pa_wait_leaf(const struct py_walker *walker, pid_t pid, const struct py_thread *thread,
-                         bool stopped_by_us);
+                         bool stopped_by_us, int *kept_fd);
 
 #endif
