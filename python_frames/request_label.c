@@ -181,10 +181,12 @@ static bool still_holds(const struct py_walker *w, const struct py_frame *f, int
     return code == f->code->addr && local_value(w, f, index) == object;
 }
 
-/* `<METHOD /path>` from the outermost frame whose `environ` is a request's dict. */
+/* `<METHOD /path>` from the outermost frame whose `environ` is a request's dict.
+ * *whole: both were read as what PEP 3333 says they are (a method, a str path). */
 static bool environ_label(struct py_request_reader *rr, const struct py_walker *w, const struct py_stack *stack,
-                          char *label, size_t size)
+                          char *label, size_t size, bool *whole)
 {
+    *whole = false;
     const struct py_layout *l = &w->runtime->layout;
     for (size_t i = stack->depth; i-- > 0;) {
         const struct py_frame *f = &stack->frames[i];
@@ -194,7 +196,8 @@ static bool environ_label(struct py_request_reader *rr, const struct py_walker *
             py_dict_get_str(w->reader, l, environ, "REQUEST_METHOD", &method, NULL) != PA_OK || method == 0)
             continue;
         char method_text[TEXT_CHARS * 4 + 1], path_text[TEXT_CHARS * 4 + 1], folded[PY_REQUEST_LABEL_MAX];
-        if (!read_text(w, method, method_text, sizeof method_text) || !looks_like(method_text, false))
+        bool has_method = read_text(w, method, method_text, sizeof method_text) && looks_like(method_text, false);
+        if (!has_method)
             snprintf(method_text, sizeof method_text, "?");
         /* A dict without PATH_INFO is still being filled (gunicorn's wsgi.create adds it
          * after REQUEST_METHOD): not yet a request. A str PATH_INFO is "" or starts
@@ -207,6 +210,7 @@ static bool environ_label(struct py_request_reader *rr, const struct py_walker *
             continue;
         py_request_fold_path(path_text, folded, sizeof folded);
         snprintf(label, size, "<%.40s %.250s>", method_text, folded);
+        *whole = has_method && is_str;
         return still_holds(w, f, code->environ_index, environ);
     }
     return false;
@@ -242,11 +246,12 @@ static enum django_read django_label(const struct py_walker *w, uint64_t request
 }
 
 /* One read of the label: Django's request where a handler frame has one bound and
- * Django has resolved the URL, else WSGI's environ. *resolved: Django's label, whole. */
+ * Django has resolved the URL, else WSGI's environ. *resolved: Django's label, whole;
+ * *whole: every part of the label was read as the type it should have. */
 static bool read_label(struct py_request_reader *rr, const struct py_walker *w, const struct py_stack *stack,
-                       bool django, char *label, size_t size, bool *resolved, bool *partial)
+                       bool django, char *label, size_t size, bool *resolved, bool *partial, bool *whole)
 {
-    *resolved = *partial = false;
+    *resolved = *partial = *whole = false;
     for (size_t i = stack->depth; django && i-- > 0;) {
         const struct py_frame *f = &stack->frames[i];
         const struct code_slot *code = classify(rr, w, f->code);
@@ -255,12 +260,12 @@ static bool read_label(struct py_request_reader *rr, const struct py_walker *w, 
             enum django_read read = django_label(w, request, label, size);
             if (!still_holds(w, f, code->request_index, request))
                 return false;
-            *resolved = read == DJANGO_LABEL;
+            *resolved = *whole = read == DJANGO_LABEL;
             *partial = read == DJANGO_PARTIAL;
             break;
         }
     }
-    return *resolved || *partial || environ_label(rr, w, stack, label, size);
+    return *resolved || *partial || environ_label(rr, w, stack, label, size, whole);
 }
 
 bool py_request_label(struct py_request_reader *rr, const struct py_walker *w, const struct py_stack *stack,
@@ -290,23 +295,35 @@ bool py_request_label(struct py_request_reader *rr, const struct py_walker *w, c
         return true;
     }
     /* The objects may change under the reads (the target runs on): the label is kept
-     * for the call once two reads in a row agree on a whole label; at most READS reads,
-     * the last one this sample's label. A partial Django label (a hostile request) is
-     * never kept: it is read again at the next sample. */
-    char again[PY_REQUEST_LABEL_MAX];
+     * for the call once two reads in a row agree on a whole label; at most READS reads.
+     * Without agreement this sample's label is the last whole one read, else the last
+     * one: a request's fields of the wrong type, read the same every time, are a hostile
+     * request (`<? ?>`); read once among whole reads, a dict changing under the read
+     * (gunicorn's gthread workers, CPython 3.11). A label not whole (a hostile request,
+     * or two reads torn alike) is never kept: it is read again at the next sample. */
+    char again[PY_REQUEST_LABEL_MAX], last_whole[PY_REQUEST_LABEL_MAX] = "";
     bool resolved = false, resolved_again = false, partial = false, partial_again = false, agreed = false;
-    if (!read_label(rr, w, stack, outer != NULL, label, size, &resolved, &partial))
+    bool whole = false, whole_again = false;
+    if (!read_label(rr, w, stack, outer != NULL, label, size, &resolved, &partial, &whole))
         return false;
+    if (whole)
+        snprintf(last_whole, sizeof last_whole, "%s", label);
     *call_id = key->call_id;
     for (int read = 1; read < READS && !agreed; read++) {
-        if (!read_label(rr, w, stack, outer != NULL, again, sizeof again, &resolved_again, &partial_again))
+        if (!read_label(rr, w, stack, outer != NULL, again, sizeof again, &resolved_again, &partial_again,
+                        &whole_again))
             return false;
-        agreed = strcmp(again, label) == 0 && resolved == resolved_again && !partial && !partial_again;
+        agreed = strcmp(again, label) == 0 && resolved == resolved_again && whole && whole_again;
         snprintf(label, size, "%s", again);
         resolved = resolved_again;
         partial = partial_again;
+        whole = whole_again;
+        if (whole_again)
+            snprintf(last_whole, sizeof last_whole, "%s", again);
     }
     if (!agreed) {
+        if (last_whole[0])
+            snprintf(label, size, "%s", last_whole);
         slot->tid = 0;
         return true;
     }

@@ -158,8 +158,14 @@ class ByRequestServersTestCase(unittest.TestCase):
 
     def check_routes(self, what, load, stats, stderr, workers_threads):
         roots = request_roots(stats)
-        for label in roots:
-            self.assertTrue(label == NO_REQUEST or label.startswith("<GET "), "%s: root %r" % (what, label))
+        # The reads race the running server (README): a rare sample's label may be a
+        # stray (<GET ?>, <? ?> from a dict read while it changed); together under 2 %
+        # of the requests' time. Every other root is a GET of the mix or <no request>.
+        strays = dict((label, value) for label, value in roots.items()
+                      if label != NO_REQUEST and label not in ROUTES.values() and not label.startswith("<GET /"))
+        requests_time = sum(t for label, (t, _) in roots.items() if label != NO_REQUEST)
+        self.assertLess(sum(t for t, _ in strays.values()), 0.02 * requests_time,
+                        "%s: stray roots %r of %r" % (what, strays, roots))
         for route in ("orders", "search"):
             self.assertIn(ROUTES[route], roots, "%s: no root for %s: %r" % (what, route, sorted(roots)))
         # /fast/ may be missed by every sample: its time is a few samples' weight
