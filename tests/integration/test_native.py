@@ -23,6 +23,7 @@ import tempfile
 import time
 import unittest
 
+import browser
 import harness as h
 
 NATIVE_EXT = os.path.normpath(os.path.join(h.HERE, "..", "native_ext"))
@@ -297,9 +298,7 @@ class NativeLinesTest(NativeTargetMixin, unittest.TestCase):
             self.check_line(label, "speedscope", fr["name"], fr.get("file"), fr.get("line"), truth)
 
         with open(self.record(target, directory, "x.html")) as f:
-            page = f.read()
-        data = json.loads(re.search(r'<script type="application/json" id="pyattach-data">(.*?)</script>',
-                                    page, re.S).group(1))
+            data = browser.page_data(f.read())
         strings, funcs, rows = data["strings"], data["funcs"], data["native_lines"]
         names = [strings[funcs[i + 2]] for i in range(0, len(funcs), 8)]  # FUNC_FIELDS of viewer/model.js
         in_page = set()
