@@ -357,10 +357,9 @@ static bool wanted(const struct pa_sampler *s, const struct pa_sampled_process *
 
 static void append_synthetic(struct pa_frame *frame, const char *label)
 {
-    frame->filename = "~";
-    frame->function = label;
-    frame->first_line = 0;
-    frame->line = 0;
+    /* The whole frame anew: the wait leaf is made over a copy of the innermost frame,
+     * whose native PC would otherwise give <wait ...> a C function's source lines. */
+    *frame = (struct pa_frame){.filename = "~", .function = label};
     /* One everlasting call per root: its id from the text, as the same label sits
      * at different addresses from sample to sample (held stacks carry copies). */
     frame->call_id = pa_hash_bytes(label, strlen(label));
