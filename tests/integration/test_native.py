@@ -301,9 +301,17 @@ class NativeLinesTest(NativeTargetMixin, unittest.TestCase):
             data = browser.page_data(f.read())
         strings, funcs, rows = data["strings"], data["funcs"], data["native_lines"]
         names = [strings[funcs[i + 2]] for i in range(0, len(funcs), 8)]  # FUNC_FIELDS of viewer/model.js
+        files = [strings[funcs[i]] for i in range(0, len(funcs), 8)]
         in_page = set()
         for i in range(0, len(rows), 5):
-            name = names[rows[i]]
+            name, module = names[rows[i]], files[rows[i]]
+            # Only C functions have lines here: never a synthetic frame (<wait ...>) or a
+            # Python function. A C function of the interpreter or libc that a slow (ASan)
+            # run happens to sample, such as 3.15's `now`, has no addr2line truth here.
+            self.assertFalse(name.startswith("<") or module.endswith(".py"),
+                             "%s: html native_lines give %s (%s) lines" % (label, name, module))
+            if name not in truth:
+                continue
             self.check_line(label, "html", name, strings[rows[i + 1]], rows[i + 2], truth)
             in_page.add(name)
         self.assertEqual(in_page, set(truth), "%s: html native_lines %r" % (label, rows))
