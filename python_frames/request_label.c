@@ -249,9 +249,10 @@ static enum django_read django_label(const struct py_walker *w, uint64_t request
  * Django has resolved the URL, else WSGI's environ. *resolved: Django's label, whole;
  * *whole: every part of the label was read as the type it should have. */
 static bool read_label(struct py_request_reader *rr, const struct py_walker *w, const struct py_stack *stack,
-                       bool django, char *label, size_t size, bool *resolved, bool *partial, bool *whole)
+                       bool django, char *label, size_t size, bool *resolved, bool *whole)
 {
-    *resolved = *partial = *whole = false;
+    bool partial = false; /* a hostile request's `<GET ?>`: Django's, not the environ's */
+    *resolved = *whole = false;
     for (size_t i = stack->depth; django && i-- > 0;) {
         const struct py_frame *f = &stack->frames[i];
         const struct code_slot *code = classify(rr, w, f->code);
@@ -261,11 +262,11 @@ static bool read_label(struct py_request_reader *rr, const struct py_walker *w, 
             if (!still_holds(w, f, code->request_index, request))
                 return false;
             *resolved = *whole = read == DJANGO_LABEL;
-            *partial = read == DJANGO_PARTIAL;
+            partial = read == DJANGO_PARTIAL;
             break;
         }
     }
-    return *resolved || *partial || environ_label(rr, w, stack, label, size, whole);
+    return *resolved || partial || environ_label(rr, w, stack, label, size, whole);
 }
 
 bool py_request_label(struct py_request_reader *rr, const struct py_walker *w, const struct py_stack *stack,
@@ -302,21 +303,18 @@ bool py_request_label(struct py_request_reader *rr, const struct py_walker *w, c
      * (gunicorn's gthread workers, CPython 3.11). A label not whole (a hostile request,
      * or two reads torn alike) is never kept: it is read again at the next sample. */
     char again[PY_REQUEST_LABEL_MAX], last_whole[PY_REQUEST_LABEL_MAX] = "";
-    bool resolved = false, resolved_again = false, partial = false, partial_again = false, agreed = false;
-    bool whole = false, whole_again = false;
-    if (!read_label(rr, w, stack, outer != NULL, label, size, &resolved, &partial, &whole))
+    bool resolved = false, resolved_again = false, whole = false, whole_again = false, agreed = false;
+    if (!read_label(rr, w, stack, outer != NULL, label, size, &resolved, &whole))
         return false;
     if (whole)
         snprintf(last_whole, sizeof last_whole, "%s", label);
     *call_id = key->call_id;
     for (int read = 1; read < READS && !agreed; read++) {
-        if (!read_label(rr, w, stack, outer != NULL, again, sizeof again, &resolved_again, &partial_again,
-                        &whole_again))
+        if (!read_label(rr, w, stack, outer != NULL, again, sizeof again, &resolved_again, &whole_again))
             return false;
         agreed = strcmp(again, label) == 0 && resolved == resolved_again && whole && whole_again;
         snprintf(label, size, "%s", again);
         resolved = resolved_again;
-        partial = partial_again;
         whole = whole_again;
         if (whole_again)
             snprintf(last_whole, sizeof last_whole, "%s", again);
