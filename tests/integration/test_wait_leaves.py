@@ -31,6 +31,14 @@ def schedstat(pid, tid):
     return int(on_cpu), int(waiting)
 
 
+def stolen_ns():
+    """Time the hypervisor ran something else on this VM's CPUs, all CPUs summed
+    (/proc/stat's eighth field, in USER_HZ ticks)."""
+    with open("/proc/stat") as f:
+        fields = f.readline().split()
+    return int(fields[8]) * 1e9 / os.sysconf("SC_CLK_TCK")
+
+
 def is_wait(key):
     return key[0] == "~" and key[2].startswith("<wait")
 
@@ -47,13 +55,22 @@ class WaitLeaves(unittest.TestCase):
             with harness.start_target(python, "gil_threads_target.py") as target:
                 workers = target.truth["workers"]
                 before = [schedstat(target.pid, tid) for tid in workers]
-                start = time.monotonic()
+                stolen_before, start = stolen_ns(), time.monotonic()
                 r = harness.run_pyattach(["-p", target.pid, "-d", DURATION - 1, "-r", RATE, "-q", "-o", out])
                 after = [schedstat(target.pid, tid) for tid in workers]
-                wall = (time.monotonic() - start) * 1e9
+                wall, stolen = (time.monotonic() - start) * 1e9, stolen_ns() - stolen_before
             self.assertEqual(r.rc, 0, r.stderr)
             # Waited for the GIL: neither on a CPU nor runnable waiting for one.
             truth = sum(1 - (a[0] - b[0] + a[1] - b[1]) / wall for a, b in zip(after, before)) / len(workers)
+            # The kernel's CPU clock leaves out time the hypervisor stole from a VM's
+            # CPU while a thread was on it (steal time, CONFIG_PARAVIRT_TIME_ACCOUNTING):
+            # that time is in neither schedstat field, so the truth above counts it as
+            # waiting although the thread held the GIL. These VMs steal 4-5 % on average,
+            # in bursts; the likely cause of CI runs where <wait GIL> came 0.09 under the
+            # truth on three interpreters in a row and passed when rerun (the message
+            # prints the steal, so a failure says). At most all the steal of the window
+            # hit the workers: the truth lies at most that far lower.
+            stolen_share = stolen / wall / len(workers)
             samples = gil = 0
             with open(out, encoding="utf-8") as f:
                 for line in f:
@@ -61,11 +78,12 @@ class WaitLeaves(unittest.TestCase):
                     if ";spin " in stack or stack.startswith("spin "):
                         samples += int(count)
                         gil += int(count) if stack.endswith(";<wait GIL>") else 0
-            detail = "%s: <wait GIL> %.3f of %d worker samples, measured waiting %.3f" % (
-                label, gil / max(samples, 1), samples, truth)
+            detail = "%s: <wait GIL> %.3f of %d worker samples, measured waiting %.3f (at most %.3f of it stolen)" % (
+                label, gil / max(samples, 1), samples, truth, stolen_share)
             self.assertGreater(samples, 100 * len(workers), detail)
             self.assertGreater(truth, 0.4, "the workers hardly waited: " + detail)
-            self.assertLessEqual(abs(gil / samples - truth), GIL_TOLERANCE, detail)
+            self.assertLessEqual(gil / samples, truth + GIL_TOLERANCE, detail)
+            self.assertGreaterEqual(gil / samples, truth - stolen_share - GIL_TOLERANCE, detail)
 
         harness.for_each_interpreter(self, check)
 
