@@ -39,6 +39,8 @@ void pa_stack_trie_init(struct pa_stack_trie *trie)
 
 void pa_stack_trie_free(struct pa_stack_trie *trie)
 {
+    for (size_t i = 0; i < PA_TRIE_RECENT; i++)
+        free(trie->recent[i].path);
     pa_strtab_free(&trie->strings);
     free(trie->frames);
     free(trie->nodes);
@@ -82,6 +84,23 @@ static uint32_t frame_id(struct pa_stack_trie *trie, const struct pa_frame *fram
                         frame->line > 0 ? frame->line : frame->first_line, pid, frame->native_id);
 }
 
+/* Whether frame_id would give `frame` the trie frame `id`: compared by content, since
+ * the sampler's strings may be freed and their memory reused between samples. */
+static bool same_frame(const struct pa_stack_trie *trie, uint32_t id, const struct pa_frame *frame, int pid)
+{
+    const struct pa_tframe *f = &trie->frames[id];
+    return f->line == (frame->line > 0 ? frame->line : frame->first_line) && f->native_id == frame->native_id &&
+           f->pid == (frame->native_id ? pid : 0) &&
+           strcmp(pa_strtab_text(&trie->strings, f->function), frame->function ? frame->function : "") == 0 &&
+           strcmp(pa_strtab_text(&trie->strings, f->file), frame->filename ? frame->filename : "~") == 0;
+}
+
+static struct pa_trie_recent *recent_of(struct pa_stack_trie *trie, const struct pa_stack *stack)
+{
+    uint32_t hash = pa_hash_mix(pa_hash_mix(7, (uint32_t)stack->pid), (uint32_t)stack->tid);
+    return &trie->recent[hash & (PA_TRIE_RECENT - 1)];
+}
+
 static uint32_t node_id(struct pa_stack_trie *trie, uint32_t parent, uint32_t frame)
 {
     struct node_key key = {trie, parent, frame};
@@ -101,15 +120,38 @@ static uint32_t node_id(struct pa_stack_trie *trie, uint32_t parent, uint32_t fr
 
 bool pa_stack_trie_add(struct pa_stack_trie *trie, const struct pa_stack *stack, uint32_t *leaf)
 {
+    struct pa_trie_recent *recent = recent_of(trie, stack);
+    if (recent->pid != stack->pid || recent->tid != stack->tid) {
+        recent->pid = stack->pid;
+        recent->tid = stack->tid;
+        recent->depth = 0;
+    }
+    if (recent->capacity < stack->depth) {
+        uint32_t *path = realloc(recent->path, stack->depth * sizeof *path);
+        if (path == NULL)
+            return false;
+        recent->path = path;
+        recent->capacity = stack->depth;
+    }
     uint32_t node = PA_INDEX_NONE;
-    for (size_t d = 0; d < stack->depth; d++) {
+    size_t d = 0;
+    for (; d < stack->depth && d < recent->depth; d++) {
+        const struct pa_frame *frame = &stack->frames[stack->depth - 1 - d];
+        if (!same_frame(trie, trie->nodes[recent->path[d]].frame, frame, stack->pid))
+            break;
+        node = recent->path[d];
+    }
+    recent->depth = 0; /* until the new path is whole */
+    for (; d < stack->depth; d++) {
         uint32_t frame = frame_id(trie, &stack->frames[stack->depth - 1 - d], stack->pid);
         if (frame == PA_INDEX_NONE)
             return false;
         node = node_id(trie, node, frame);
         if (node == PA_INDEX_NONE)
             return false;
+        recent->path[d] = node;
     }
+    recent->depth = stack->depth;
     if (node != PA_INDEX_NONE)
         trie->nodes[node].count++;
     if (stack->depth > trie->max_depth)

@@ -1,5 +1,5 @@
 /* Unit tests for the writers behind output/writer.h: the format registry, collapsed
- * and speedscope text for known stacks, JSON escaping, native frames' source lines
+ * and speedscope text for known stacks, the trie's per-thread path reuse, JSON escaping, native frames' source lines
  * resolved when written, repeatable writes, and write errors reported as PA_E_OUTPUT. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -138,6 +138,38 @@ static void collapsed(void **state)
     char *again = write_to_string(ops, w);
     assert_string_equal(text, again);
     free(again);
+    free(text);
+    ops->destroy(w);
+}
+
+/* A thread's next stack reuses the path of its last one as far as the frames are
+ * equal by content: a name buffer rewritten in place between samples (the sampler's
+ * strings can be freed and their memory reused), a line that moved in a middle
+ * frame, a shallower and a deeper stack, and another thread in between. */
+static void recent_paths_compare_content(void **state)
+{
+    (void)state;
+    const struct pa_writer_ops *ops = pa_writer_ops_for(PA_FORMAT_COLLAPSED);
+    struct pa_writer *w = ops->create();
+    char name[16] = "alpha";
+    const struct fr mod = {"app.py", "<module>", 1, 10, 1};
+    const struct fr mid = {"app.py", "mid", 20, 21, 2};
+    const struct fr mid_moved = {"app.py", "mid", 20, 23, 2};
+    const struct fr leaf = {"app.py", name, 30, 31, 3};
+    ADD(ops, w, 1, 0.01, 0.00, mod, mid, leaf);
+    strcpy(name, "beta");
+    ADD(ops, w, 1, 0.01, 0.01, mod, mid, leaf);
+    ADD(ops, w, 2, 0.01, 0.01, mod, leaf);
+    ADD(ops, w, 1, 0.01, 0.02, mod, mid_moved, leaf);
+    ADD(ops, w, 1, 0.01, 0.03, mod);
+    ADD(ops, w, 1, 0.01, 0.04, mod, mid, leaf);
+    char *text = write_to_string(ops, w);
+    assert_string_equal(text,
+                        "<module> (app.py:10) 1\n"
+                        "<module> (app.py:10);mid (app.py:21);alpha (app.py:31) 1\n"
+                        "<module> (app.py:10);mid (app.py:21);beta (app.py:31) 2\n"
+                        "<module> (app.py:10);beta (app.py:31) 1\n"
+                        "<module> (app.py:10);mid (app.py:23);beta (app.py:31) 1\n");
     free(text);
     ops->destroy(w);
 }
@@ -321,6 +353,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(registry),
         cmocka_unit_test(collapsed),
+        cmocka_unit_test(recent_paths_compare_content),
         cmocka_unit_test(speedscope),
         cmocka_unit_test(native_lines),
         cmocka_unit_test(repeatable_writes),
