@@ -8,10 +8,11 @@
 #   none    the same threads and depth, no handler frame: nothing to label
 # Runs on CPython 3.6-3.15.
 import os
-import shutil
 import sys
-import tempfile
 import threading
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "targets"))
+import fake_django  # noqa: E402
 
 BASE_PY = '''
 class BaseHandler(object):
@@ -84,18 +85,9 @@ def serve(mode):
 
 def main():
     mode = sys.argv[1]
-    root = tempfile.mkdtemp(prefix="pyattach-bench-django-")
-    handlers = os.path.join(root, "django", "core", "handlers")
-    os.makedirs(handlers)
-    for package in ("django", "django/core", "django/core/handlers"):
-        open(os.path.join(root, package, "__init__.py"), "w").close()
-    with open(os.path.join(handlers, "base.py"), "w") as f:
-        f.write(BASE_PY)
-    with open(os.path.join(handlers, "wsgi.py"), "w") as f:
-        f.write(WSGI_PY)
-    sys.path.insert(0, root)
+    root = fake_django.install(BASE_PY, WSGI_PY, "pyattach-bench-django-")
     import django.core.handlers.wsgi  # noqa: F401  (loaded: the directory can go)
-    shutil.rmtree(root)
+    fake_django.remove(root)
     for _ in range(THREADS):
         threading.Thread(target=serve, args=(mode,), daemon=True).start()
     threading.Event().wait()

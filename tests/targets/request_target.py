@@ -8,12 +8,10 @@
 #
 # Runs on CPython 3.6-3.15: no syntax newer than 3.6.
 import json
-import os
-import shutil
 import sys
-import tempfile
 import threading
 
+import fake_django
 from target_common import gettid
 
 BASE_PY = '''
@@ -84,17 +82,8 @@ def wsgi_thread(name, environ):
 
 
 def main():
-    root = tempfile.mkdtemp(prefix="pyattach-fake-django-")
+    root = fake_django.install(BASE_PY, WSGI_PY, "pyattach-fake-django-")
     try:
-        handlers = os.path.join(root, "django", "core", "handlers")
-        os.makedirs(handlers)
-        for package in ("django", "django/core", "django/core/handlers"):
-            open(os.path.join(root, package, "__init__.py"), "w").close()
-        with open(os.path.join(handlers, "base.py"), "w") as f:
-            f.write(BASE_PY)
-        with open(os.path.join(handlers, "wsgi.py"), "w") as f:
-            f.write(WSGI_PY)
-        sys.path.insert(0, root)
         cyclic = Request("GET", None, parker("park_cycle"))
         cyclic.resolver_match = cyclic  # request.resolver_match.route: no such attribute
         routes = [
@@ -129,7 +118,7 @@ def main():
         sys.stdout.flush()
         stop.wait()
     finally:
-        shutil.rmtree(root, ignore_errors=True)
+        fake_django.remove(root)
 
 
 def BaseHandlerCall(request):
