@@ -12,6 +12,7 @@
 # address of the function; the .prof keeps its (module, 0, symbol) keys. A target that
 # dlcloses a library and loads another at the same address is named right before and
 # after the switch.
+import collections
 import json
 import os
 import pstats
@@ -378,9 +379,11 @@ class SwappedLibraryTest(NativeTargetMixin, unittest.TestCase):
         stdout, stderr = proc.communicate(timeout=h.RUN_TIMEOUT)
         self.assertEqual(proc.returncode, 0, stderr)
         counts = {"alpha": 0, "omega": 0}
+        tails = collections.Counter()  # for the message: what the samples ended in
         with open(out) as f:
             for line in f.read().splitlines():
                 stack, count = line.rsplit(" ", 1)
+                tails[";".join(stack.split(";")[-3:])] += int(count)
                 for fr in stack.split(";"):
                     m = re.match(r"swap_(alpha|omega)_spin \((.*)\)$", fr)
                     if m:
@@ -389,7 +392,8 @@ class SwappedLibraryTest(NativeTargetMixin, unittest.TestCase):
                         counts[m.group(1)] += int(count)
         # Counts are not judged (a loaded machine stalls the sampling): the names are.
         self.assertGreater(counts["alpha"], 0, "%s: %r" % (label, counts))
-        self.assertGreater(counts["omega"], 0, "%s: %r (after the switch, named as before?)" % (label, counts))
+        self.assertGreater(counts["omega"], 0, "%s: %r (after the switch, named as before?); stacks ended in %r"
+                           % (label, counts, tails.most_common(6)))
 
     def test_swap_every_interpreter(self):
         h.for_each_interpreter(self, self.check_swap)
