@@ -179,6 +179,21 @@ class OutputCheckedFirst(unittest.TestCase):
                 self.assertEqual(f.read(), b"previous profile")
 
 
+def has_open(pid, path):
+    """Whether process pid has path open (its /proc fd table), or is opening it as a
+    FIFO's reader: blocked in that open it already counts as the reader (the kernel
+    takes the read end, then waits for a writer: wchan wait_for_partner) but has no fd
+    yet. Only for a process that opens nothing else meanwhile (cat FIFO)."""
+    try:
+        for fd in os.listdir("/proc/%d/fd" % pid):
+            if os.readlink("/proc/%d/fd/%s" % (pid, fd)) == path:
+                return True
+        with open("/proc/%d/wchan" % pid) as f:
+            return f.read().strip() == "wait_for_partner"
+    except OSError:
+        return False
+
+
 class OutputInPlace(unittest.TestCase):
     """A device, a pipe or a terminal named by -o is written in place: renaming the
     temporary file over /dev/null replaced the device node with a regular file (as
@@ -207,6 +222,13 @@ class OutputInPlace(unittest.TestCase):
         reader = subprocess.Popen(["cat", fifo], stdout=subprocess.PIPE)
         self.addCleanup(reader.wait)
         self.addCleanup(reader.kill)
+        # cat is the FIFO's reader only once its open is under way: wait for that, or
+        # pyattach may come first and (rightly) find a pipe with no reader (seen in CI).
+        deadline = time.monotonic() + 30
+        while not has_open(reader.pid, fifo):
+            self.assertIsNone(reader.poll(), "cat exited before opening the FIFO")
+            self.assertLess(time.monotonic(), deadline, "cat never opened the FIFO")
+            time.sleep(0.01)
         result = h.run_pyattach(["-p", self.target.pid, "-d", 1, "-q", "-o", fifo])
         self.assertEqual(result.rc, 0, result.stderr)
         data, _ = reader.communicate(timeout=30)
