@@ -60,6 +60,7 @@ struct recording {
     struct pa_error rotate_err;
     pid_t name_pid;                  /* for %p when not per process: the first target */
     time_t name_time;                /* for %t: the start of the recording or interval */
+    time_t name_start;               /* the recording's %t; an interval's is this + its offset */
 };
 
 /* The writer of pid's output; with -o its file is created when the process is first
@@ -230,7 +231,11 @@ static bool rotate(struct recording *r, struct pa_sampler *sampler, double now)
     }
     r->output_count = 0;
     r->interval_start = end;
-    r->name_time = (time_t)(r->wall_start + end); /* the next interval's files, at its first sample */
+    /* The next interval's files. Named from the first file's time, not from the clock
+     * now: that file was named when the outputs were opened, before attaching (which
+     * can take a second), so names taken from the sampling clock could be 2 s apart
+     * after the first and 1 s after the others with --every 1 (seen in CI). */
+    r->name_time = r->name_start + (time_t)end;
     return r->rotate_status == PA_OK;
 }
 
@@ -398,7 +403,7 @@ int pa_cmd_record(int argc, char **argv)
         return finish(&r, &sampler, status, &err);
     pa_install_stop_handlers(on_stop_signal);
 
-    r.name_time = time(NULL);
+    r.name_time = r.name_start = time(NULL);
     r.name_pid = o.pid_count ? o.pids[0] : 0;
     bool known = !(o.command && pa_output_per_process(o.output ? o.output : ""));
     status = known ? open_outputs(&r, o.pid_count ? o.pids : &r.name_pid, o.pid_count ? o.pid_count : 1, &err)
