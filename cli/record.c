@@ -59,8 +59,7 @@ struct recording {
     enum pa_status rotate_status;
     struct pa_error rotate_err;
     pid_t name_pid;                  /* for %p when not per process: the first target */
-    time_t name_time;                /* for %t: the start of the recording or interval */
-    time_t name_start;               /* the recording's %t; an interval's is this + its offset */
+    time_t name_start;               /* %t: the recording's start; an interval's is this + its offset */
 };
 
 /* The writer of pid's output; with -o its file is created when the process is first
@@ -79,7 +78,8 @@ static struct pa_writer *writer_for(struct recording *r, pid_t pid, struct pa_er
     const char *template_path = r->options->output;
     char path[4096];
     if (template_path &&
-        !pa_output_expand(template_path, r->per_process ? pid : r->name_pid, r->name_time, path, sizeof path)) {
+        !pa_output_expand(template_path, r->per_process ? pid : r->name_pid,
+                           r->name_start + (time_t)r->interval_start, path, sizeof path)) {
         pa_fail(err, PA_E_USAGE, "bad output name '%s' (known: %%p %%t %%h %%%%)", template_path);
         return NULL;
     }
@@ -230,12 +230,11 @@ static bool rotate(struct recording *r, struct pa_sampler *sampler, double now)
         pa_output_discard(r->outputs[i].file); /* those not written when a write failed */
     }
     r->output_count = 0;
+    /* The next interval's files are named name_start + end (writer_for): from the first
+     * file's time, not from the clock now. That file was named when the outputs were
+     * opened, before attaching (which can take a second), so names from the sampling
+     * clock could be 2 s apart after the first with --every 1 (seen in CI). */
     r->interval_start = end;
-    /* The next interval's files. Named from the first file's time, not from the clock
-     * now: that file was named when the outputs were opened, before attaching (which
-     * can take a second), so names taken from the sampling clock could be 2 s apart
-     * after the first and 1 s after the others with --every 1 (seen in CI). */
-    r->name_time = r->name_start + (time_t)end;
     return r->rotate_status == PA_OK;
 }
 
@@ -403,7 +402,7 @@ int pa_cmd_record(int argc, char **argv)
         return finish(&r, &sampler, status, &err);
     pa_install_stop_handlers(on_stop_signal);
 
-    r.name_time = r.name_start = time(NULL);
+    r.name_start = time(NULL);
     r.name_pid = o.pid_count ? o.pids[0] : 0;
     bool known = !(o.command && pa_output_per_process(o.output ? o.output : ""));
     status = known ? open_outputs(&r, o.pid_count ? o.pids : &r.name_pid, o.pid_count ? o.pid_count : 1, &err)
