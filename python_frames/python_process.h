@@ -25,4 +25,9 @@ void py_process_detach(struct py_process *process);
  * cached code objects compared with memory again. */
 void py_process_begin_sample(struct py_process *process);
 
+/* The thread's stack, as py_walk_thread; one that failed to read or broke off is read
+ * once more at once, from fresh memory. */
+enum pa_status py_process_walk_thread(struct py_process *process, struct py_thread *thread, struct py_stack *stack,
+                                      struct pa_error *err);
+
 #endif

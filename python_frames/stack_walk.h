@@ -87,4 +87,11 @@ enum pa_status py_walk_stack(const struct py_walker *walker, uint64_t frame_addr
 enum pa_status py_walk_thread(const struct py_walker *walker, const struct py_thread *thread,
                               struct py_stack *stack, struct pa_error *err);
 
+/* A walk that broke off before the outermost frame for any reason but max_depth: it
+ * read a stack that changed under it, so its outer end would be a wrong root. */
+static inline bool py_stack_broke_off(const struct py_stack *stack)
+{
+    return stack->incomplete && !stack->truncated;
+}
+
 #endif

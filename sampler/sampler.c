@@ -498,7 +498,7 @@ static void sample_native(struct pa_sampler *s, struct pa_sampled_process *p, st
     /* A Python walk that broke off (torn read, or no Python frames read at all) is
      * failed, as without --native; C frames that could not all be placed are kept,
      * marked incomplete. */
-    if (s->stack->incomplete && !s->stack->truncated) {
+    if (py_stack_broke_off(s->stack)) {
         p->pending.errors++;
         return;
     }
@@ -517,34 +517,6 @@ static void note_wait(struct pa_sampler *s, struct pa_sampled_process *p, const 
     if (wait == NULL || wait != entry->wait)
         entry->wait_episode++;
     entry->wait = wait;
-}
-
-/* A walk that failed or broke off read a stack that changed while it was read (or
- * memory freed under it): it is read once more, from fresh memory (the cache cleared:
- * its lines are fetched again in one vectored read) and from the thread's current
- * frame. Dropping such samples is not neutral: they come from code whose stack changes
- * every few microseconds (a generator feeding sqlite3's executemany, say), so that
- * code's time went missing (test_by_request_servers: /search/ 4-8 % short, with
- * ~0.5-0.9 % of a worker's samples failed). A second failure is a failed sample. */
-#define WALK_TRIES 2
-
-static bool walk_broke_off(enum pa_status status, const struct py_stack *stack)
-{
-    return (status == PA_E_READ || status == PA_E_CORRUPT) ||
-           (status == PA_OK && stack->incomplete && !stack->truncated);
-}
-
-static enum pa_status walk_thread(struct pa_sampled_process *p, struct py_thread *t, struct py_stack *stack,
-                                  struct pa_error *err)
-{
-    enum pa_status status = py_walk_thread(&p->python.walker, t, stack, err);
-    for (int tries = 1; tries < WALK_TRIES && walk_broke_off(status, stack); tries++) {
-        pa_read_cache_clear(&p->python.cache);
-        if (py_thread_reread_frame(&p->python.walker, t, NULL) != PA_OK)
-            break;
-        status = py_walk_thread(&p->python.walker, t, stack, err);
-    }
-    return status;
 }
 
 static void read_process(struct pa_sampler *s, struct pa_sampled_process *p, double weight, double now)
@@ -593,7 +565,7 @@ static void read_process(struct pa_sampler *s, struct pa_sampled_process *p, dou
             sample_native(s, p, t, entry, thread_weight, now);
             continue;
         }
-        status = walk_thread(p, t, s->stack, &err);
+        status = py_process_walk_thread(&p->python, t, s->stack, &err);
         if (status != PA_OK) {
             p->pending.errors++;
             continue;
@@ -606,7 +578,7 @@ static void read_process(struct pa_sampler *s, struct pa_sampled_process *p, dou
          * --max-depth read a stack that changed under it: its outer end would be a
          * wrong root. Failed, and not in the profile (3.15's base-frame check refuses
          * the same stacks in the walk itself). */
-        if (s->stack->incomplete && !s->stack->truncated) {
+        if (py_stack_broke_off(s->stack)) {
             p->pending.errors++;
             continue;
         }
