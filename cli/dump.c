@@ -391,7 +391,8 @@ int pa_cmd_dump(int argc, char **argv)
             break;
         }
         struct pa_error walk_err = {0};
-        t->status = py_walk_thread(&p.walker, &t->thread, t->stack, &walk_err);
+        /* As the sampler: a stack that changed under the walk is read once more. */
+        t->status = py_process_walk_thread(&p, &t->thread, t->stack, &walk_err);
         if (session != NULL && t->status == PA_OK) {
             /* Again, with the thread stopped, so its C and Python frames agree. */
             struct pa_merge_result merged;
