@@ -29,8 +29,10 @@ ROWS = "[...document.querySelectorAll('%s tbody tr')].map((tr) => [...tr.cells].
 
 
 def fmt4(x):
-    """The page's number format: 4 significant digits (snakeviz's {:.4g})."""
-    return float("%.4g" % x)
+    """The page's number format: 4 significant digits (snakeviz's {:.4g}) of a time as
+    the page carries it, to 12 significant digits (output/html_page.c, json_time): a
+    time on a rounding edge (4.6475000000001e-05) shows as the page has it (4.647e-05)."""
+    return float("%.4g" % float("%.12g" % x))
 
 
 def page_data(path):
