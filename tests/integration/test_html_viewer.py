@@ -28,11 +28,14 @@ BOX = "(() => [...document.querySelectorAll('#%s-svg .box')].map((e) => { const 
 ROWS = "[...document.querySelectorAll('%s tbody tr')].map((tr) => [...tr.cells].map((c) => c.textContent))"
 
 
+PAGE_DIGITS = 12  # significant digits of a time in the page's data (output/html_page.c, json_time)
+
+
 def fmt4(x):
     """The page's number format: 4 significant digits (snakeviz's {:.4g}) of a time as
-    the page carries it, to 12 significant digits (output/html_page.c, json_time): a
-    time on a rounding edge (4.6475000000001e-05) shows as the page has it (4.647e-05)."""
-    return float("%.4g" % float("%.12g" % x))
+    the page carries it: a time on a rounding edge (4.6475000000001e-05) shows as the
+    page has it (4.647e-05)."""
+    return float("%.4g" % float("%.*g" % (PAGE_DIGITS, x)))
 
 
 def page_data(path):
@@ -300,13 +303,13 @@ class PstatsFileTest(ViewerCase):
         self.assertSameOrder(shown, sorted(shown), "percall_ct ascending")
 
     def assertSameOrder(self, shown, expected, column):
-        """The rows' values in the expected order, where values that agree to the 12
-        significant digits the page carries (output/html_page.c, json_time) are a tie
-        either way round: 8.81e-07 and 8.810000000000001e-07 are one time there, and
-        their quotients by the calls can land either side of each other."""
+        """The rows' values in the expected order, where values that agree to the
+        PAGE_DIGITS the page carries (less two: quotients by the calls) are a tie either
+        way round: 8.81e-07 and 8.810000000000001e-07 are one time there, and their
+        quotients by the calls can land either side of each other."""
         self.assertEqual(len(shown), len(expected), column)
         for i, (a, b) in enumerate(zip(shown, expected)):
-            if a != b and abs(a - b) > 1e-10 * max(abs(a), abs(b)):
+            if a != b and abs(a - b) > 10.0 ** (2 - PAGE_DIGITS) * max(abs(a), abs(b)):
                 self.fail("%s: row %d shows %r where %r was expected (the shown order: %r)"
                           % (column, i, a, b, shown[max(0, i - 3):i + 4]))
 
