@@ -304,10 +304,17 @@ static void print_summary(const struct pa_sampler *sampler, double elapsed)
                 (unsigned long long)p->errors, truncated, elapsed, p->alive ? "" : " (exited)");
     }
     const struct pa_request_roots *requests = &sampler->requests;
-    if (sampler->settings->by_request)
-        fprintf(stderr, "pyattach: --by-request: %zu request labels, %zu more folded into " PA_OTHER_REQUESTS
-                        " (at most %d per recording)\n",
-                requests->count, requests->folded_count, PA_REQUEST_LABELS_MAX);
+    if (!sampler->settings->by_request)
+        return;
+    uint64_t served = 0, read = 0;
+    for (size_t i = 0; i < sampler->count; i++)
+        if (sampler->processes[i]->requests)
+            py_request_reader_counts(sampler->processes[i]->requests, &served, &read);
+    fprintf(stderr,
+            "pyattach: --by-request: %zu request labels, %zu more folded into " PA_OTHER_REQUESTS
+            " (at most %d per recording); %llu samples in requests, labels read from the target %llu times\n",
+            requests->count, requests->folded_count, PA_REQUEST_LABELS_MAX, (unsigned long long)served,
+            (unsigned long long)read);
 }
 
 static enum pa_status write_outputs(struct recording *r, pid_t first_pid, struct pa_error *err)

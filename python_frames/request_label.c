@@ -66,6 +66,7 @@ struct label_slot {
 struct py_request_reader {
     struct code_slot codes[CODE_SLOTS];
     struct label_slot labels[LABEL_SLOTS];
+    uint64_t served, read; /* labels answered; of them, read from the target (up to READS passes each) */
 };
 
 struct py_request_reader *py_request_reader_new(void)
@@ -76,6 +77,12 @@ struct py_request_reader *py_request_reader_new(void)
 void py_request_reader_free(struct py_request_reader *reader)
 {
     free(reader);
+}
+
+void py_request_reader_counts(const struct py_request_reader *reader, uint64_t *served, uint64_t *read)
+{
+    *served += reader->served;
+    *read += reader->read;
 }
 
 static bool ends_with(const char *s, const char *tail)
@@ -293,6 +300,7 @@ bool py_request_label(struct py_request_reader *rr, const struct py_walker *w, c
         (slot->resolved || resolve_call == 0 || resolve_call == slot->resolve_call)) {
         snprintf(label, size, "%s", slot->label);
         *call_id = slot->call_id;
+        rr->served++;
         return true;
     }
     /* The objects may change under the reads (the target runs on): the label is kept
@@ -306,6 +314,7 @@ bool py_request_label(struct py_request_reader *rr, const struct py_walker *w, c
     bool resolved = false, resolved_again = false, whole = false, whole_again = false, agreed = false;
     if (!read_label(rr, w, stack, outer != NULL, label, size, &resolved, &whole))
         return false;
+    rr->read++;
     if (whole)
         snprintf(last_whole, sizeof last_whole, "%s", label);
     *call_id = key->call_id;
@@ -323,11 +332,13 @@ bool py_request_label(struct py_request_reader *rr, const struct py_walker *w, c
         if (last_whole[0])
             snprintf(label, size, "%s", last_whole);
         slot->tid = 0;
+        rr->served++;
         return true;
     }
     *slot = (struct label_slot){.tid = tid, .call_id = key->call_id, .resolve_call = resolve_call,
                                 .resolved = resolved};
     snprintf(slot->label, sizeof slot->label, "%s", label);
+    rr->served++;
     return true;
 }
 

@@ -19,6 +19,11 @@ struct py_request_reader;
 struct py_request_reader *py_request_reader_new(void);
 void py_request_reader_free(struct py_request_reader *reader);
 
+/* Adds to *served how often py_request_label answered a label, and to *read how often
+ * it read one from the target (a first sample of a call, a label not yet whole or
+ * resolved): the summary's proof that labels are read per call, not per sample. */
+void py_request_reader_counts(const struct py_request_reader *reader, uint64_t *served, uint64_t *read);
+
 /* The request the stack of thread tid (as walked, innermost first) serves: true with
  * its label in label (`<GET orders/<int:pk>/ (shop.views.order_detail)>`,
  * `<GET /orders/<int>/>`) and, in *call_id, the call id of the outermost handler frame

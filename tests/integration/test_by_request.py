@@ -66,6 +66,29 @@ class ByRequestTestCase(unittest.TestCase):
         self.assertEqual(len(roots & paths), 200)
         self.assertEqual(roots - paths, {"<other requests>", "<no request>"})
 
+    def test_a_label_is_read_once_per_handler_call(self):
+        """20 threads, each inside one WSGI call for the whole recording: each label is read
+        from the target at the call's first sample and served from the cache after, so the
+        summary's read count is about the thread count while the samples are ~100 per thread
+        (a TID sharing a cache slot with another, TID % 256, could cost a re-read each sample:
+        at most twice the threads is allowed for that, far below the samples)."""
+        threads = 20
+
+        def check(label, python):
+            with tempfile.TemporaryDirectory() as out, \
+                    h.start_target(python, "many_requests_target.py", str(threads)) as target:
+                path = os.path.join(out, "reads.folded")
+                result = h.run_pyattach(["-p", target.pid, "-d", "1", "--by-request", "-o", path])
+            self.assertEqual(result.rc, 0, "%s: %s" % (label, result.stderr))
+            m = re.search(r"(\d+) samples in requests, labels read from the target (\d+) times", result.stderr)
+            self.assertIsNotNone(m, "%s: %s" % (label, result.stderr))
+            served, read = int(m.group(1)), int(m.group(2))
+            self.assertGreaterEqual(read, threads, "%s: %s" % (label, result.stderr))
+            self.assertLessEqual(read, 2 * threads, "%s: %s" % (label, result.stderr))
+            self.assertGreaterEqual(served, 25 * threads, "%s: %s" % (label, result.stderr))
+
+        h.for_each_interpreter(self, check)
+
     def test_every_format_has_the_request_roots(self):
         """pstats, text, collapsed, speedscope, pprof and html: the request roots, outermost
         (in pprof above the <process> label's samples: -s keeps a process root)."""
