@@ -33,6 +33,7 @@ TOLERANCE = 0.03  # shares, as the issue asks
 GIL_TOLERANCE = 0.05
 DURATION = 4
 FORMAT_SECONDS = 2  # one recording per format
+FORMAT_INTERPRETERS = ("3.6.15", "3.8.18", "debian-3.11", "debian-3.15")
 
 
 def schedstat(pid, tid):
@@ -286,7 +287,11 @@ class WaitLeaves(unittest.TestCase):
                 self.assertGreater(cumtime, 0.1 * total, detail)
                 self.assertLessEqual(tottime, 0.2 * cumtime, detail)
 
-        harness.for_each_interpreter(self, check)
+        # The leaf is the sampler's, the same frame for every writer, and
+        # test_waits_are_leaves_of_their_own checks it on every interpreter; here the
+        # formats are checked on the oldest, a pselect6 one (3.8), the static stripped
+        # 3.11 and the newest, to keep the suite's time (9 s each) in bounds.
+        harness.for_each_interpreter(self, check, [i for i in harness.INTERPRETERS if i[0] in FORMAT_INTERPRETERS])
 
 
 if __name__ == "__main__":
