@@ -2,7 +2,10 @@
 # SIGINT/SIGTERM/SIGHUP stop sampling and write a complete profile (exit 0); a second
 # SIGINT leaves at once with no partial or temporary file; a target that exits ends
 # the run within a second with what was sampled; --blocking never leaves the target
-# stopped, not even when pyattach is killed with SIGKILL at a random moment.
+# stopped, not even when pyattach is killed with SIGKILL at a random moment or while it
+# holds a thread stopped. Each time bound is judged from the event it follows (the
+# signal sent, the target's exit seen through a pidfd) to pyattach's own exit (its
+# pidfd), never from a poll that a busy machine can make late or miss.
 import os
 import pstats
 import random
@@ -28,6 +31,36 @@ def setUpModule():
 def start_pyattach(args):
     argv = [h.pyattach_binary()] + [str(a) for a in args]
     return subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def exit_time(proc, timeout):
+    """When proc exited (time.monotonic(), as the test saw it through a pidfd, which is
+    readable once the process has exited, reaped or not), or None if it still runs
+    after timeout seconds. The exit itself, not the end of reading its output."""
+    fd = os.pidfd_open(proc.pid)
+    try:
+        return time.monotonic() if select.select([fd], [], [], timeout)[0] else None
+    finally:
+        os.close(fd)
+
+
+def target_exit_time(target, pidfd, timeout):
+    """When the target exited (time.monotonic()), or None after timeout: the earlier of
+    its pidfd turning readable and the end of its stdout, both events that cannot be
+    missed. Under --blocking a thread that pyattach holds seized when the process exits
+    stays a zombie until pyattach reaps it, and the pidfd waits for that (it is readable
+    once the whole thread group is gone); the stdout pipe closes before, when the last
+    thread drops the file table, whatever pyattach does. Reads and drops what the
+    target still prints."""
+    out = target.proc.stdout.fileno()
+    deadline = time.monotonic() + timeout
+    while True:
+        left = deadline - time.monotonic()
+        ready = select.select([pidfd, out], [], [], max(left, 0))[0]
+        if not ready:
+            return None
+        if pidfd in ready or not os.read(out, 65536):
+            return time.monotonic()
 
 
 def finish(proc, timeout=h.RUN_TIMEOUT):
@@ -86,6 +119,34 @@ def assert_running(testcase, target, what):
     testcase.assertFalse("t" in states or "T" in states, "%s: a thread is left stopped: %s" % (what, states))
 
 
+def all_stopped(pid):
+    """Whether every thread of pid is in a job-control stop (T), a state that lasts
+    until SIGCONT: polling for it can be late but cannot miss it."""
+    states = thread_states(pid)
+    return bool(states) and set(states) == {"T"}
+
+
+def catch_a_stopped_thread(proc, target, rng, tries=50):
+    """Leave pyattach (--blocking) frozen at a moment when it holds a thread of the
+    target stopped, and say whether that was reached. A poll of the target's states
+    alone races the stop (a few µs per sample) and the kill after it; so pyattach is
+    frozen first (SIGSTOP), and only then are the target's threads looked at: a thread
+    it stopped stays stopped while it is frozen, so what is seen still holds when the
+    SIGKILL lands. Not caught: pyattach runs on (SIGCONT) a random moment, once more."""
+    for _ in range(tries):
+        proc.send_signal(signal.SIGSTOP)
+        deadline = time.monotonic() + 5.0
+        while not all_stopped(proc.pid):
+            if time.monotonic() > deadline:
+                raise AssertionError("pyattach %d did not stop on SIGSTOP: %s" % (proc.pid, thread_states(proc.pid)))
+            time.sleep(0.001)
+        if "t" in thread_states(target.pid):
+            return True
+        proc.send_signal(signal.SIGCONT)
+        time.sleep(rng.uniform(0.0, 0.003))
+    return False
+
+
 class StopSignals(unittest.TestCase):
     def test_each_stop_signal_writes_a_complete_profile(self):
         with tempfile.TemporaryDirectory() as tmp, h.start_target(PYTHON, "prod_busy.py") as target:
@@ -96,8 +157,10 @@ class StopSignals(unittest.TestCase):
                     time.sleep(SETTLE)
                     sent = time.monotonic()
                     proc.send_signal(signo)
+                    ended = exit_time(proc, 10)
                     result = finish(proc)
-                    self.assertLess(time.monotonic() - sent, 2.0, "slow to stop after %s" % signo.name)
+                    self.assertIsNotNone(ended, "pyattach still ran 10 s after %s" % signo.name)
+                    self.assertLess(ended - sent, 2.0, "slow to stop after %s" % signo.name)
                     self.assertEqual(result.rc, 0, result.stderr)
                     functions, stats = load_functions(out)
                     self.assertIn("busy_leaf", functions)
@@ -139,13 +202,18 @@ class StopSignals(unittest.TestCase):
                     proc = start_pyattach(["-p", target.pid, "-o", out])
                     time.sleep(0.6)
                     proc.send_signal(signal.SIGINT)
+                    # Not pending any more is a state that lasts (handled, nothing sends
+                    # another): this loop cannot miss it, only see it late.
                     while proc.poll() is None and signal_pending(proc.pid, signal.SIGINT):
                         pass
                     sent = time.monotonic()
-                    if proc.poll() is None:
-                        proc.send_signal(signal.SIGINT)
+                    proc.send_signal(signal.SIGINT)  # nothing if it has exited meanwhile
+                    # Judged from the signal to the exit itself (its pidfd), not to
+                    # the end of reading its output; the 0.5 s is the bound of "at once".
+                    ended = exit_time(proc, 10)
                     result = finish(proc)
-                    self.assertLess(time.monotonic() - sent, 0.5, "the second SIGINT must end it at once")
+                    self.assertIsNotNone(ended, "pyattach still ran 10 s after the second SIGINT")
+                    self.assertLess(ended - sent, 0.5, "the second SIGINT must end it at once")
                     self.assertIn(result.rc, (0, 130), result.stderr)
                     outcomes[result.rc] += 1
                     self.assertEqual(os.listdir(tmp), ["out.prof"], "temporary or partial file left")
@@ -240,18 +308,14 @@ class Blocking(unittest.TestCase):
                     if proc.poll() is not None:
                         result = finish(proc)
                         self.fail("pyattach --blocking ended early: rc %d %s" % (result.rc, result.stderr))
-                    # Kill right after seeing a thread stopped by it, when we can.
-                    seen = False
-                    spin_until = time.monotonic() + 0.2
-                    while not seen and time.monotonic() < spin_until:
-                        seen = "t" in thread_states(target.pid)
+                    seen = catch_a_stopped_thread(proc, target, rng)
                     proc.kill()
                     proc.wait()
                     proc.stdout.close()
                     proc.stderr.close()
                     killed_while_stopped += seen
                     assert_running(self, target, "SIGKILL attempt %d" % attempt)
-        self.assertGreater(killed_while_stopped, 0, "never killed while a thread was stopped")
+        self.assertGreater(killed_while_stopped, 0, "never killed while a thread was stopped (20 attempts)")
 
     def test_sigterm_of_blocking_pyattach_writes_and_resumes(self):
         with tempfile.TemporaryDirectory() as tmp, \
@@ -271,10 +335,19 @@ class Blocking(unittest.TestCase):
         with tempfile.TemporaryDirectory() as tmp, \
                 h.start_target(PYTHON, "prod_busy.py", "--exit-after", "1", "--threads", "2") as target:
             out = os.path.join(tmp, "out.prof")
-            start = time.monotonic()
-            result = h.run_pyattach(["-p", target.pid, "-d", 30, "--blocking", "-o", out])
-            self.assertLess(time.monotonic() - start, 3.0)
+            target_fd = os.pidfd_open(target.pid)
+            proc = start_pyattach(["-p", target.pid, "-d", 30, "--blocking", "-o", out])
+            try:
+                exited = target_exit_time(target, target_fd, 30)
+            finally:
+                os.close(target_fd)
+            ended = exit_time(proc, 5)
+            result = finish(proc, timeout=5)
+            self.assertIsNotNone(exited, "the target did not exit within 30 s")
+            self.assertIsNotNone(ended, "pyattach still ran 5 s after the target's exit")
+            self.assertLess(ended - exited, 1.0, "the run must end within 1 s of the target's exit")
             self.assertEqual(result.rc, 0, result.stderr)
+            self.assertRegex(result.stderr, r"pyattach: PID %d .*\(exited\)" % target.pid)
             self.assertIn("busy_leaf", load_functions(out)[0])
 
 

@@ -4,19 +4,23 @@
 # the target) and children that appear after the first seconds. Without -s the error
 # says that -s would follow them; with -s and no Python ever, the run fails.
 #
-# Every wrapper runs in a session of its own; stopping it kills its process group,
-# which holds exactly the processes it started. A distro interpreter's harness path
-# is itself a shell that execs into its root, so the shells here run on the host.
+# On every supported CPython. Every wrapper runs in a session of its own; stopping it
+# kills its process group, which holds exactly the processes it started. The shells
+# here run on the host. A distro interpreter's harness path (debian-3.13/3.14/3.15) is
+# itself a wrapper: a shell script that execs unshare, which execs a shell that mounts
+# (each mount a short-lived child of its own) and execs chroot, which execs a shell
+# that execs the interpreter. Every step execs, so the PID a wrapper's shell starts
+# for it is the interpreter's in the end, as a pyenv interpreter's is at once: the
+# parent/child relations checked below are the same for both. What differs is that
+# pyattach may first meet that PID as sh, unshare or chroot, as it meets a wrapper that
+# execs Python later, and the mounts' children under it then.
 import os
 import shlex
 import unittest
 
-from harness import Target, for_each_interpreter, interpreter_by_label, require_interpreters, run_pyattach, \
-    script_path
+from harness import Target, distro_root, for_each_interpreter, require_interpreters, run_pyattach, script_path
 from test_servers import PROCESS_ROOT, folded_function, read_folded, summary_lines
 
-# The pyenv build and a chroot one (the wrapper's children then exec into the root).
-INTERPRETERS = [(label, interpreter_by_label(label)) for label in ("3.12.1", "debian-3.14")]
 FOLLOWING = "is not CPython; following its Python descendants (-s)"
 
 
@@ -33,7 +37,7 @@ def parent_of(pid):
 class TestWrapper(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        require_interpreters(INTERPRETERS)
+        require_interpreters()
 
     def record_shape(self, make_command, ready, seconds, relation):
         """Records a wrapper for `seconds` with -s and checks the profile; then
@@ -66,9 +70,13 @@ class TestWrapper(unittest.TestCase):
                 self.assertEqual(sorted(per_root), [python_pid], r.stderr)
                 for name in ("share_20", "share_30", "share_50"):
                     self.assertGreater(per_root[python_pid].get(name, 0), 10, "%s: %r" % (name, per_root))
+                # A distro interpreter: the PID followed is the one inside the root.
+                root = distro_root(python)
+                if root is not None:
+                    self.assertEqual(os.readlink("/proc/%d/root" % python_pid), root, label)
                 relation(label, target.pid, python_pid)
 
-        for_each_interpreter(self, check, INTERPRETERS)
+        for_each_interpreter(self, check)
 
     def test_child_of_a_shell(self):
         def relation(label, shell, python):
@@ -107,7 +115,7 @@ class TestWrapper(unittest.TestCase):
                 self.assertIn("PID %d is not a CPython process" % target.pid, r.stderr)
                 self.assertIn("descendant %d is Python: -s (--subprocesses)" % target.truth["pid"], r.stderr)
 
-        for_each_interpreter(self, check, INTERPRETERS)
+        for_each_interpreter(self, check)
 
     def test_without_s_and_no_python_child_the_error_stays(self):
         with wrapper("sleep 30; true", False) as target:
@@ -128,13 +136,15 @@ class TestWrapper(unittest.TestCase):
             self.assertFalse(os.path.exists("/tmp/pyattach-wrapper-none.prof"))
 
     def test_top_follows_a_wrapper(self):
-        python = interpreter_by_label("3.12.1")
-        script = "%s %s" % (shlex.quote(python), shlex.quote(script_path("shares_target.py")))
-        with wrapper("sleep 1; %s; true" % script, False) as target:
-            r = run_pyattach(["top", "-p", target.pid, "-s", "--once", "--delay", 2])
-            self.assertEqual(r.rc, 0, r.stderr)
-            self.assertIn(FOLLOWING, r.stderr)
-            self.assertIn("share_50", r.stdout)
+        def check(label, python):
+            script = "%s %s" % (shlex.quote(python), shlex.quote(script_path("shares_target.py")))
+            with wrapper("sleep 1; %s; true" % script, False) as target:
+                r = run_pyattach(["top", "-p", target.pid, "-s", "--once", "--delay", 2])
+                self.assertEqual(r.rc, 0, r.stderr)
+                self.assertIn(FOLLOWING, r.stderr)
+                self.assertIn("share_50", r.stdout)
+
+        for_each_interpreter(self, check)
 
 
 if __name__ == "__main__":
