@@ -79,7 +79,7 @@ class ByRequestTestCase(unittest.TestCase):
         """top --by-request past the cap, key R: under the endpoint rows a line says how
         many labels went into <other requests> (50 of the 250 threads' paths), which
         holds about 50 threads' time."""
-        from test_top import Screen
+        from test_top import PROMPT, Screen
         python = h.interpreter_by_label("3.12.1")
         folded = "50 request labels folded into <other requests> (at most 200 since top started)"
         with tempfile.TemporaryDirectory() as cwd, h.start_target(python, "many_requests_target.py", "250") as target:
@@ -93,7 +93,13 @@ class ByRequestTestCase(unittest.TestCase):
                 lines = screen.wait_for(lambda lines: any(line.rstrip().endswith("Sort Time") for line in lines) and
                                         any(line.strip() == folded for line in lines),
                                         "the endpoints by time, with the folded labels' line")
+                # top's exit status, which a sanitizer's report or a crash would make non-zero
                 screen.send("q")
+                screen.wait_for(lambda lines: Screen.last_line(lines) == PROMPT, "the shell prompt again")
+                screen.type("echo top-exit=$?")
+                screen.send("Enter")
+                after = screen.wait_for(lambda lines: any(l.startswith("top-exit=") for l in lines), "top's exit status")
+                self.assertIn("top-exit=0", after, "\n".join(after))
             finally:
                 screen.kill()
         text = "\n".join(lines)
