@@ -244,10 +244,23 @@ bool py_object_type(struct pa_reader *r, const struct py_layout *l, uint64_t add
         pa_read_u64(r, type->addr + (uint64_t)l->type_object.tp_flags, &type->flags, NULL) != PA_OK ||
         pa_read_u64(r, type->addr + (uint64_t)l->type_object.tp_name, &name_ptr, NULL) != PA_OK)
         return false;
-    /* A type name may end right before unmapped memory: read it shorter then. */
+    /* A type name may end right before unmapped memory: then the longest prefix that
+     * can be read, found by bisection (halving alone cut "NoneType" to "NoneT"). A C
+     * string is mapped up to its NUL, so a prefix without one is no whole name. */
     size_t got = sizeof type->name - 1;
-    while (got > 0 && pa_read(r, name_ptr, type->name, got, NULL) != PA_OK)
-        got /= 2;
+    if (pa_read(r, name_ptr, type->name, got, NULL) != PA_OK) {
+        size_t readable = 0, unreadable = got;
+        while (unreadable - readable > 1) {
+            size_t mid = readable + (unreadable - readable) / 2;
+            if (pa_read(r, name_ptr, type->name, mid, NULL) == PA_OK)
+                readable = mid;
+            else
+                unreadable = mid;
+        }
+        got = readable;
+        if (memchr(type->name, '\0', got) == NULL)
+            return false;
+    }
     type->name[got] = '\0';
     if (got == 0 || type->name[0] == '\0')
         return false;

@@ -126,6 +126,8 @@ static void refresh(struct top *t, bool end_interval)
                            .elapsed = now - t->reset_at, .interval = now - t->interval_start, .exited = t->exited};
     describe_targets(&t->sampler, &h);
     h.by_request = t->settings.by_request;
+    /* The sampler's labels outlive `r` (stacks point at them), so the count is since the start. */
+    h.requests_folded = t->sampler.requests.folded_count;
     snprintf(h.cwd, sizeof h.cwd, "%s", t->cwd);
     if (h.interval > 0)
         h.rate = (double)(t->clock.ticks - t->interval_ticks) / h.interval;

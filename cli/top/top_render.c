@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli/top/top_names.h"
+#include "sampler/request_roots.h"
 
 #define LINE 2048
 #define HEADER_LINES 4 /* title, figures, view, notice */
@@ -170,7 +171,9 @@ static void function_rows(struct out *o, const struct top_snapshot *s, const str
 }
 
 /* R: one row per --by-request root. Requests are the distinct handler calls seen
- * (ncalls' rule); <no request> has none. */
+ * (ncalls' rule); <no request> has none. Past the cap on labels, a last line says how
+ * many went into <other requests>: that row alone cannot tell one busy endpoint from
+ * fifty. */
 static void endpoint_rows(struct out *o, const struct top_snapshot *s, const struct top_view *v, size_t room)
 {
     const struct top_table *t = v->interval ? &s->interval : &s->accumulated;
@@ -179,6 +182,9 @@ static void endpoint_rows(struct out *o, const struct top_snapshot *s, const str
         emit(o, TOP_PLAIN, "(no endpoints: start top with --by-request)");
         return;
     }
+    size_t folded = s->header.requests_folded;
+    if (folded > 0 && room > (o->width ? 0 : 1))
+        room--; /* the folded line's, under the rows (a plain snapshot keeps one for "... N more") */
     size_t *order = malloc((t->count ? t->count : 1) * sizeof *order);
     if (order == NULL)
         return;
@@ -200,6 +206,9 @@ static void endpoint_rows(struct out *o, const struct top_snapshot *s, const str
         emit(o, TOP_PLAIN, "... %zu more endpoints", total - shown);
     if (total == 0)
         emit(o, TOP_PLAIN, "%s", t->count ? "(no endpoint matches the filter)" : "(no samples yet)");
+    if (folded > 0)
+        emit(o, TOP_PLAIN, "%zu request label%s folded into " PA_OTHER_REQUESTS " (at most %d since top started)",
+             folded, folded == 1 ? "" : "s", PA_REQUEST_LABELS_MAX);
     free(order);
 }
 

@@ -47,6 +47,7 @@ struct top_header {
     bool exited;            /* every target is gone */
     char cwd[512];          /* the first target's working directory: names under it are shown relative */
     bool by_request;        /* --by-request: the endpoints view (R) has rows */
+    size_t requests_folded; /* distinct request labels past the cap, under <other requests>, since top started */
 };
 
 enum top_sort { TOP_SORT_OWN, TOP_SORT_TOTAL, TOP_SORT_CALLS, TOP_SORT_NAME };

@@ -7,6 +7,7 @@ import json
 import os
 import pstats
 import re
+import sys
 import tempfile
 import unittest
 
@@ -14,11 +15,19 @@ import browser
 import harness as h
 
 THREAD_ROOT = re.compile(r'^<thread (\d+)( "[^"]*")?>$')
+# A row of top's endpoints view: %Time, Time(s), Requests, ms/Req, Endpoint.
+ENDPOINT_ROW = re.compile(r"^\s*([\d.]+)\s+[\d.]+\s+\S+\s+\S+\s+(<.*>)\s*$")
 
 
 def setUpModule():
     h.require_interpreters()
     h.pyattach_binary()
+
+
+def tearDownModule():
+    # test_top's tmux server, if a test here started one
+    if "test_top" in sys.modules:
+        sys.modules["test_top"].tearDownModule()
 
 
 def roots_by_thread(folded):
@@ -88,6 +97,47 @@ class ByRequestTestCase(unittest.TestCase):
             self.assertGreaterEqual(served, 25 * threads, "%s: %s" % (label, result.stderr))
 
         h.for_each_interpreter(self, check)
+
+    def test_top_endpoints_say_how_many_were_folded(self):
+        """top --by-request past the cap, key R: under the endpoint rows a line says how
+        many labels went into <other requests> (50 of the 250 threads' paths), which
+        holds about 50 threads' time."""
+        from test_top import PROMPT, Screen
+        python = h.interpreter_by_label("3.12.1")
+        folded = "50 request labels folded into <other requests> (at most 200 since top started)"
+        with tempfile.TemporaryDirectory() as cwd, h.start_target(python, "many_requests_target.py", "250") as target:
+            screen = Screen(cwd, width=120, height=30)
+            try:
+                screen.type("%s top -p %d --by-request" % (h.pyattach_binary(), target.pid))
+                screen.send("Enter")
+                screen.wait_for(lambda lines: "1-4:sort" in "\n".join(lines), "top's screen")
+                screen.send("R")
+                screen.send("2")  # by time: each request here lasts as long as the view
+                lines = screen.wait_for(lambda lines: any(line.rstrip().endswith("Sort Time") for line in lines) and
+                                        any(line.strip() == folded for line in lines),
+                                        "the endpoints by time, with the folded labels' line")
+                # top's exit status, which a sanitizer's report or a crash would make non-zero
+                screen.send("q")
+                screen.wait_for(lambda lines: Screen.last_line(lines) == PROMPT, "the shell prompt again")
+                screen.type("echo top-exit=$?")
+                screen.send("Enter")
+                after = screen.wait_for(lambda lines: any(l.startswith("top-exit=") for l in lines), "top's exit status")
+                self.assertIn("top-exit=0", after, "\n".join(after))
+            finally:
+                screen.kill()
+        text = "\n".join(lines)
+        self.assertNotIn("folded into", text.replace(folded, ""), text)
+        rows = [m.groups() for m in (ENDPOINT_ROW.match(line) for line in lines) if m]
+        # the line is under the rows, right above the help line
+        filled = [line.strip() for line in lines if line.strip()]
+        self.assertEqual(filled[-2], folded, text)
+        self.assertIsNotNone(ENDPOINT_ROW.match(filled[-3]), text)
+        share = dict((name, float(percent)) for percent, name in rows)
+        self.assertEqual(rows[0][1], "<other requests>", text)  # 50 threads: the busiest row
+        paths = set("<GET %s>" % p for p in target.truth["paths"])
+        single = [share[name] for name in share if name in paths]
+        self.assertTrue(single, text)
+        self.assertGreater(share["<other requests>"], 25 * max(single), text)
 
     def test_every_format_has_the_request_roots(self):
         """pstats, text, collapsed, speedscope, pprof and html: the request roots, outermost

@@ -40,6 +40,15 @@ class DumpLocalsTestCase(unittest.TestCase):
                 got = dict((l["name"], l["value"]) for l in ours["locals"])
                 self.assertEqual(len(got), len(ours["locals"]), "a name twice in %s" % ours["function"])
                 self.assertEqual(got, want["locals"], "%s: locals of %s" % (label, ours["function"]))
+            # The kinds the issue names, checked by value too: equal to the target's own
+            # rendering alone would pass if render() itself followed a wrong rule.
+            outer = dict((l["name"], l["value"]) for f in frames if f["function"] == "outer" for l in f["locals"])
+            self.assertEqual(outer["nothing"], "None", label)
+            self.assertEqual(outer["off"], "False", label)
+            self.assertEqual(outer["flag"], "True", label)
+            self.assertEqual(outer["small"], "0", label)
+            self.assertEqual(outer["widest"], str(2 ** 960 - 1), label)
+            self.assertRegex(outer["huge"], r"^<int at 0x[0-9a-f]+>$", label)
             kinds = dict(((f["function"], l["name"]), l["kind"]) for f in frames for l in f["locals"])
             self.assertEqual(kinds[("inner", "captured")], "free")
             self.assertEqual(kinds[("outer", "captured")], "cell")

@@ -56,6 +56,12 @@ def outer(fd, flag, count, captured, *rest, **options):
     ratio = -2.5e-07
     big = -(3 ** 70)
     small = 0
+    nothing = None
+    off = False
+    # The largest int shown in digits (BIG_INT_BITS bits) and the smallest one past it,
+    # which must be shown as `<int at 0x…>`, never as a number made up from part of it.
+    widest = 2 ** BIG_INT_BITS - 1
+    huge = -(2 ** BIG_INT_BITS)
     text = "it's \"quoted\"\ttab\nline \xe9\u20ac\U0001F600 \x00\x7f"
     long_text = "abc" * 100
     order = Order()
