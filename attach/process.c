@@ -249,6 +249,46 @@ bool pa_thread_exists(pid_t pid, pid_t tid)
     return access(path, F_OK) == 0;
 }
 
+/* "NSpid:\t9706\t1\n": the TID in each PID namespace from ours inwards; the last is the
+ * thread's own. Without the line (kernels before 4.1) there are no namespaces to see. */
+static pid_t own_tid_of(pid_t pid, pid_t tid)
+{
+    char path[80], buf[4096];
+    snprintf(path, sizeof path, "/proc/%d/task/%d/status", (int)pid, (int)tid);
+    if (read_small_file(path, buf, sizeof buf) <= 0)
+        return 0;
+    char *line = strstr(buf, "\nNSpid:");
+    if (line == NULL)
+        return tid;
+    line += strlen("\nNSpid:");
+    line[strcspn(line, "\n")] = '\0'; /* strtol would skip the newline into the next line */
+    long last = 0;
+    char *end;
+    for (long v = strtol(line, &end, 10); end != line; v = strtol(line, &end, 10)) {
+        last = v;
+        line = end;
+    }
+    return (pid_t)last;
+}
+
+pid_t pa_thread_host_tid(pid_t pid, pid_t own_tid)
+{
+    if (own_tid <= 0)
+        return 0;
+    if (pa_thread_exists(pid, own_tid) && own_tid_of(pid, own_tid) == own_tid)
+        return own_tid; /* the same PID namespace as ours: the common case, one read */
+    pid_t *tids = NULL, found = 0;
+    size_t count = 0;
+    struct pa_error err = {0};
+    if (pa_process_threads(pid, &tids, &count, &err) != PA_OK)
+        return 0;
+    for (size_t i = 0; i < count && found == 0; i++)
+        if (own_tid_of(pid, tids[i]) == own_tid)
+            found = tids[i];
+    free(tids);
+    return found;
+}
+
 bool pa_thread_comm(pid_t pid, pid_t tid, char *out, size_t out_size)
 {
     char path[80];

@@ -58,6 +58,12 @@ bool pa_thread_cpu_ns(pid_t pid, pid_t tid, unsigned long long *ns);
 /* Whether TID is a thread of PID now. */
 bool pa_thread_exists(pid_t pid, pid_t tid);
 
+/* The TID, as pyattach's /proc numbers it, of the thread of PID that calls itself
+ * `own_tid` (what gettid() returned inside the target, the TID its interpreter keeps):
+ * the same number unless the target runs in a PID namespace of its own (a container),
+ * where the last field of the thread's "NSpid:" line is it. 0 if no thread is. */
+pid_t pa_thread_host_tid(pid_t pid, pid_t own_tid);
+
 /* The thread's kernel name (/proc/PID/task/TID/comm) into out; false if gone. */
 bool pa_thread_comm(pid_t pid, pid_t tid, char *out, size_t out_size);
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attach/process.h"
 #include "cli/commands.h"
 #include "cli/options.h"
 #include "output/json.h"
@@ -382,6 +383,11 @@ int pa_cmd_dump(int argc, char **argv)
     for (size_t i = 0; status == PA_OK && threads && i < count; i++) {
         struct dumped_thread *t = &threads[i];
         t->thread = list[i];
+        /* The interpreter keeps the TID of its own PID namespace (a container's): the
+         * thread is stopped, read and shown by ours. */
+        pid_t host_tid = pa_thread_host_tid((pid_t)pid, t->thread.tid);
+        if (host_tid != 0)
+            t->thread.tid = host_tid;
         t->has_name = py_thread_name(&p, &t->thread, t->name, sizeof t->name);
         t->running = pa_thread_state((pid_t)pid, t->thread.tid) == 'R';
         t->max_depth = max_depth;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "attach/array.h"
+#include "attach/process.h"
 #include "attach/thread_stop.h"
 #include "attach/thread_wait.h"
 #include "output/index_table.h"
@@ -246,7 +247,9 @@ bool pa_sampler_found_none(const struct pa_sampler *s, struct pa_error *err)
  * by C code keeps the thread state of the thread that forked, with that thread's TID
  * in the parent (seen with uwsgi's workers on CPython 3.11: every worker reports the
  * master's PID). A TID that is no task of this process is therefore the forking
- * thread, which is this process's main thread now. */
+ * thread, which is this process's main thread now. A target in a PID namespace of its
+ * own (a container) keeps the TIDs of that namespace: each is translated to ours, else
+ * every thread would be read (native stack, wait, CPU time) as the main thread. */
 static struct pa_thread_name *thread_entry(struct pa_sampled_process *p, pid_t tid)
 {
     for (size_t i = 0; i < p->name_count; i++)
@@ -258,7 +261,8 @@ static struct pa_thread_name *thread_entry(struct pa_sampled_process *p, pid_t t
     memset(entry, 0, sizeof *entry);
     entry->tid = tid;
     entry->wait_fd = -1;
-    entry->kernel_tid = tid > 0 && tid != p->pid && !pa_thread_exists(p->pid, tid) ? p->pid : tid;
+    pid_t host_tid = tid > 0 ? pa_thread_host_tid(p->pid, tid) : 0;
+    entry->kernel_tid = tid <= 0 ? tid : host_tid != 0 ? host_tid : p->pid;
     return entry;
 }
 

@@ -258,6 +258,16 @@ def addr2line_lines(shared_object, function, source):
     return lines
 
 
+def thread_frames_text(stdout, tid):
+    """The frames `dump` prints in text for thread tid, innermost first, each as
+    (function, "file:line" as printed); the thread must be there."""
+    blocks = re.split(r"^(?=Thread \d+)", stdout, flags=re.M)
+    mine = [b for b in blocks if re.match(r"Thread %d\b" % tid, b)]
+    if len(mine) != 1:
+        raise AssertionError("no single block of thread %d in dump's text:\n%s" % (tid, stdout))
+    return re.findall(r"^    (\S.*) \((.*)\)$", mine[0], flags=re.M)
+
+
 class NativeLinesTest(NativeTargetMixin, unittest.TestCase):
     """Native frames of a module with debug info get file:line in collapsed, speedscope,
     the html page and dump; the lines are ones addr2line gives for the function."""
@@ -326,6 +336,17 @@ class NativeLinesTest(NativeTargetMixin, unittest.TestCase):
         for f in dumped:
             self.assertEqual(f["file"], ext_name, f)  # the key stays the module
             self.check_line(label, "dump --json", f["function"], f["source_file"], f["source_line"], truth)
+
+        # The text form prints the source file:line in place of the module and 0.
+        text = h.run_pyattach(["dump", "-p", target.pid, "--native"])
+        self.assertEqual(text.rc, 0, text.stderr)
+        frames = thread_frames_text(text.stdout, target.truth["tid"])
+        printed = [(name, where) for name, where in frames if name in truth]
+        self.assertEqual({name for name, _ in printed}, set(truth), "%s: dump --native:\n%s" % (label, text.stdout))
+        for name, where in printed:
+            m = re.match(r"(.*):(\d+)$", where)
+            self.assertIsNotNone(m, "%s: dump --native prints %s (%s)" % (label, name, where))
+            self.check_line(label, "dump --native", name, m.group(1), int(m.group(2)), truth)
 
     def test_lines_every_interpreter(self):
         h.for_each_interpreter(self, self.check_lines)
