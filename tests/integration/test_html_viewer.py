@@ -5,6 +5,7 @@
 # error. Set PYATTACH_SCREENSHOTS=DIR to write the README's screenshots there
 # (PYATTACH_SCREENSHOTS=../../docs ... -m unittest test_html_viewer.ScreenshotTest).
 import cProfile
+import json
 import os
 import pstats
 import re
@@ -279,28 +280,34 @@ class PstatsFileTest(ViewerCase):
         self.assertTrue(any(n.endswith("(leaf)") for n in names))
 
     def test_sorting_each_column_orders_as_pstats(self):
+        """A first click on a column sorts it as pstats' sort_stats does (times and calls
+        descending, the name ascending), a second click the other way round."""
         page = self.open(self.path)
         self.all_rows(page)
-        keys = {"ncalls": ("calls", 1), "tottime": ("tottime", 2), "cumtime": ("cumulative", 3)}
-        for column, (key, index) in keys.items():
-            page.click("#stats th[data-col=%s]" % column)
-            shown = [self.stats.stats[self.by_name[r[5]]][index] for r in page.eval(ROWS % "#stats")]
+        shown = lambda value: [value(self.stats.stats[self.by_name[r[5]]]) for r in page.eval(ROWS % "#stats")]
+        for column, key, index in (("ncalls", "calls", 1), ("tottime", "tottime", 2), ("cumtime", "cumulative", 3)):
             self.stats.sort_stats(key)
             expected = [self.stats.stats[f][index] for f in self.stats.fcn_list]
-            self.assertSameOrder(shown, expected, column)
-        page.click("#stats th[data-col=name]")
+            page.click("#stats th[data-col=%s]" % column)
+            self.assertSameOrder(shown(lambda s: s[index]), expected, column + " descending")
+            page.click("#stats th[data-col=%s]" % column)
+            self.assertSameOrder(shown(lambda s: s[index]), expected[::-1], column + " ascending")
         self.stats.sort_stats("stdname")
-        self.assertEqual([r[5] for r in page.eval(ROWS % "#stats")],
-                         [pstats.func_std_string(f) for f in self.stats.fcn_list])
+        expected = [pstats.func_std_string(f) for f in self.stats.fcn_list]
+        page.click("#stats th[data-col=name]")
+        self.assertEqual([r[5] for r in page.eval(ROWS % "#stats")], expected, "name ascending")
+        page.click("#stats th[data-col=name]")
+        self.assertEqual([r[5] for r in page.eval(ROWS % "#stats")], expected[::-1], "name descending")
+        # pstats has no sort key for either percall (sort_stats knows calls, pcalls,
+        # tottime, cumulative, names, lines): the order is checked to be monotonic
         for column, value in (("percall_tt", lambda s: s[2] / s[1] if s[1] else 0),
                               ("percall_ct", lambda s: s[3] / s[0] if s[0] else 0)):
             page.click("#stats th[data-col=%s]" % column)
-            shown = [value(self.stats.stats[self.by_name[r[5]]]) for r in page.eval(ROWS % "#stats")]
-            self.assertSameOrder(shown, sorted(shown, reverse=True), column)
-        page.click("#stats th[data-col=percall_ct]")  # a second click: ascending
-        shown = [self.stats.stats[self.by_name[r[5]]] for r in page.eval(ROWS % "#stats")]
-        shown = [s[3] / s[0] if s[0] else 0 for s in shown]
-        self.assertSameOrder(shown, sorted(shown), "percall_ct ascending")
+            values = shown(value)
+            self.assertSameOrder(values, sorted(values, reverse=True), column + " descending")
+            page.click("#stats th[data-col=%s]" % column)
+            values = shown(value)
+            self.assertSameOrder(values, sorted(values), column + " ascending")
 
     def assertSameOrder(self, shown, expected, column):
         """The rows' values in the expected order, where values that agree to the
@@ -313,28 +320,49 @@ class PstatsFileTest(ViewerCase):
                 self.fail("%s: row %d shows %r where %r was expected (the shown order: %r)"
                           % (column, i, a, b, shown[max(0, i - 3):i + 4]))
 
+    def assertSandwich(self, page, func):
+        """The sandwich of func: its figure line, and every caller and callee with the
+        figures of pstats' edge (ncalls as "total/primitive" when they differ, tottime and
+        cumtime in the page's 4 digits)."""
+        cc, nc, tt, ct = self.stats.stats[func][:4]
+        name = pstats.func_std_string(func)
+        self.assertEqual(page.eval("document.getElementById('sw-name').textContent"), name)
+        figures = page.eval("document.getElementById('sw-figures').textContent")
+        match = re.match(r"^(\S+) calls, tottime (\S+) s, cumtime (\S+) s$", figures)
+        self.assertTrue(match, figures)
+        self.assertEqual(match.group(1), str(nc) if nc == cc else "%d/%d" % (nc, cc), figures)
+        self.assertEqual((float(match.group(2)), float(match.group(3))), (fmt4(tt), fmt4(ct)), figures)
+        self.stats.calc_callees()
+        for table, expected in (("#callers", self.stats.stats[func][4]), ("#callees", self.stats.all_callees[func])):
+            rows = dict((r[3], r) for r in page.eval(ROWS % table))
+            self.assertEqual(sorted(rows), sorted(pstats.func_std_string(k) for k in expected),
+                             "%s of %s" % (table, name))
+            for other, (e_nc, e_cc, e_tt, e_ct) in expected.items():
+                row = rows[pstats.func_std_string(other)]
+                what = "%s of %s: %s" % (table, name, row)
+                self.assertEqual(row[0], str(e_nc) if e_nc == e_cc else "%d/%d" % (e_nc, e_cc), what)
+                self.assertEqual((float(row[1]), float(row[2])), (fmt4(e_tt), fmt4(e_ct)), what)
+        return figures
+
     def test_a_row_click_shows_callers_and_callees_with_the_pstats_figures(self):
         page = self.open(self.path)
-        page.type("#search", "(leaf)")
-        page.click("#stats tbody tr")
-        leaf = next(k for k in self.stats.stats if k[2] == "leaf")
-        self.assertEqual(page.eval("document.getElementById('sw-name').textContent"), pstats.func_std_string(leaf))
-        callers = {r[3]: r for r in page.eval(ROWS % "#callers")}
-        expected = self.stats.stats[leaf][4]
-        self.assertEqual(sorted(callers), sorted(pstats.func_std_string(k) for k in expected))
-        for caller, (nc, cc, tt, ct) in expected.items():
-            row = callers[pstats.func_std_string(caller)]
-            self.assertEqual(row[0], str(nc) if nc == cc else "%d/%d" % (nc, cc))
-            self.assertEqual((float(row[1]), float(row[2])), (fmt4(tt), fmt4(ct)))
-        self.stats.calc_callees()
-        callees = {r[3]: r for r in page.eval(ROWS % "#callees")}
-        self.assertEqual(sorted(callees), sorted(pstats.func_std_string(k) for k in self.stats.all_callees[leaf]))
+        # leaf (two callers, a builtin and a generator below), fib (recursive: 20 primitive
+        # calls from main of many in all; itself among its callers and callees), b
+        for function in ("leaf", "fib", "b"):
+            page.type("#search", "(%s)" % function)
+            page.click("#stats tbody tr")
+            figures = self.assertSandwich(page, next(k for k in self.stats.stats if k[2] == function))
+            if function == "fib":
+                self.assertIn("/", figures.split()[0], "fib's calls show total/primitive")
         # a callees row leads on: b's callees are leaf and a
         b = next(k for k in self.stats.stats if k[2] == "b")
+        a = next(k for k in self.stats.stats if k[2] == "a")
+        page.type("#search", "")
+        page.click("#callees tbody tr[data-func='%d']" % page.eval("PA.app.profile.names.indexOf(%s)"
+                                                                   % json.dumps(pstats.func_std_string(a))))
+        self.assertSandwich(page, a)
         page.type("#search", "(b)")
         page.click("#stats tbody tr")
-        callees = sorted(r[3] for r in page.eval(ROWS % "#callees"))
-        self.assertEqual(callees, sorted(pstats.func_std_string(k) for k in self.stats.all_callees[b]))
         self.assertGreater(page.eval("document.querySelectorAll('#callers-svg .box').length"), 1)
         self.assertGreater(page.eval("document.querySelectorAll('#callees-svg .box').length"), 1)
         # and can become the chart's root
