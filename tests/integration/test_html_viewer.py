@@ -6,6 +6,7 @@
 # (PYATTACH_SCREENSHOTS=../../docs ... -m unittest test_html_viewer.ScreenshotTest).
 import cProfile
 import json
+import math
 import os
 import pstats
 import re
@@ -37,6 +38,27 @@ def fmt4(x):
     the page carries it: a time on a rounding edge (4.6475000000001e-05) shows as the
     page has it (4.647e-05)."""
     return float("%.4g" % float("%.*g" % (PAGE_DIGITS, x)))
+
+
+def def_line(script, function):
+    """The line of `def function` in tests/targets/script."""
+    with open(h.script_path(script)) as f:
+        return next(i for i, line in enumerate(f, 1) if line.startswith("def %s(" % function))
+
+
+def arc_angles(d, centre):
+    """A sunburst arc's start and end angle (radians clockwise from 12 o'clock, the
+    end unwrapped past the start) from its path (viewer/layout.js arcPath): a ring
+    segment is M (inner, a0) L (outer, a0) A ... (outer, a1) ...; a full ring is
+    M (outer, a0) A ... A ... back to it."""
+    commands = re.findall(r"([MLAZ])([^MLAZ]*)", d)
+    numbers = lambda i: [float(v) for v in re.findall(r"-?[\d.]+", commands[i][1])]
+    angle = lambda x, y: math.atan2(x - centre, centre - y) % (2 * math.pi)
+    a0 = angle(*numbers(0)[:2])
+    if commands[1][0] == "A":
+        return a0, a0 + 2 * math.pi
+    assert [c for c, _ in commands[:3]] == ["M", "L", "A"], d
+    return a0, a0 + (angle(*numbers(2)[-2:]) - a0) % (2 * math.pi)
 
 
 def page_data(path):
@@ -110,12 +132,24 @@ class RecordingTest(ViewerCase):
             self.assertAlmostEqual(measured, share, delta=3, msg="the workload's own share of the window")
             self.assertAlmostEqual(100 * box[0]["w"] / whole, measured, delta=3,
                                    msg="share_%d: box %.1f%%, measured %.1f%%" % (share, 100 * box[0]["w"] / whole, measured))
-        # hover: the box's own time and share, and the function's total
-        page.hover("#chart-svg .box[data-node='%d']" % [b for b in boxes if b["name"].endswith("(share_50)")][0]["node"])
-        tip = page.eval("document.getElementById('tip').innerText")
-        self.assertIn("shares_target.py", tip)
-        self.assertRegex(tip, r"this box: [\d.]+ s \((4[7-9]|5[0-3])\.\d% of the total\)")
-        self.assertIn("function total (cumtime)", tip)
+        # hover: file:line, the box's time and share, its own time, and the function's total
+        data = page_data(self.path)
+        nodes, tick = data["nodes"], data["tick"]
+        share_50 = shares[2][0]["node"]
+        burn = next(b["node"] for b in boxes if b["name"].endswith("(burn)") and nodes[5 * b["node"] + 1] == share_50)
+        for node, function in ((share_50, "share_50"), (burn, "burn")):
+            page.hover("#chart-svg .box[data-node='%d']" % node)
+            tip = page.eval("document.getElementById('tip').innerText")
+            self.assertIn("%s:%d(%s)" % (h.script_path("shares_target.py"), def_line("shares_target.py", function),
+                                         function), tip, "the function's file and first line")
+            box = float(re.search(r"this box: (\S+) s", tip).group(1))
+            own = float(re.search(r"own time in this box: (\S+) s", tip).group(1))
+            self.assertEqual(box, fmt4(nodes[5 * node + 3] * tick), "the box's time: %s" % tip)
+            self.assertEqual(own, fmt4(nodes[5 * node + 2] * tick), "the box's own time: %s" % tip)
+            self.assertIn("function total (cumtime)", tip)
+            if function == "share_50":
+                self.assertRegex(tip, r"this box: [\d.]+ s \((4[7-9]|5[0-3])\.\d% of the total\)")
+        self.assertGreater(own, 0.9 * box, "burn's box is its own time (clock() is C, no frame)")
 
     def test_zoom_shows_the_children_and_the_breadcrumb_goes_back(self):
         page = self.open(self.path)
@@ -164,14 +198,32 @@ class RecordingTest(ViewerCase):
         text = page.eval("document.getElementById('matched').textContent")
         self.assertRegex(text, r"matched: (99\.\d|100\.0)% of the total")
 
-    def test_depth_cutoff_and_sunburst(self):
+    def test_depth_3(self):
         page = self.open(self.path)
         page.select("#depth", "3")
         self.assertEqual(max(b["y"] for b in self.boxes(page)), 3 * 22)
-        page.select("#cutoff", "0.01")
+
+    def test_sunburst_arcs_are_the_known_shares(self):
+        page = self.open(self.path)
         page.select("#style", "sunburst")
-        arcs = page.eval("document.querySelectorAll('#chart-svg path.box').length")
-        self.assertGreaterEqual(arcs, 5)
+        centre = page.eval("document.getElementById('chart-svg').width.baseVal.value") / 2
+        arcs = page.eval("[...document.querySelectorAll('#chart-svg path.box')].map((e) => ({node: +e.dataset.node, "
+                         "name: +e.dataset.func >= 0 ? PA.app.profile.names[+e.dataset.func] : 'all', "
+                         "d: e.getAttribute('d')}))")
+        nodes = page_data(self.path)["nodes"]
+        main = [a for a in arcs if a["name"].endswith("(main)")]
+        self.assertEqual(len(main), 1)
+        m0, m1 = arc_angles(main[0]["d"], centre)
+        for share in (20, 30, 50):
+            arc = [a for a in arcs if a["name"].endswith("(share_%d)" % share)]
+            self.assertEqual(len(arc), 1, "one arc of share_%d" % share)
+            self.assertEqual(nodes[5 * arc[0]["node"] + 1], main[0]["node"], "share_%d is main's child" % share)
+            a0, a1 = arc_angles(arc[0]["d"], centre)
+            self.assertTrue(m0 - 1e-3 <= a0 < a1 <= m1 + 1e-3, "share_%d's arc lies within main's" % share)
+            shown = 100 * (a1 - a0) / (m1 - m0)
+            measured = self.measured["share_%d" % share]
+            self.assertAlmostEqual(shown, measured, delta=3, msg="share_%d: arc %.1f%% of main's angle, measured %.1f%%"
+                                   % (share, shown, measured))
 
     def test_dark_theme_follows_the_system_setting(self):
         page = self.open(self.path)
@@ -208,6 +260,116 @@ class RecordingTest(ViewerCase):
         hot = [r for r in rows if r[1]]
         self.assertTrue(any("burn(5 * UNIT)" in r[3] for r in hot), rows)
         self.assertTrue(any(r[3].strip().startswith("def share_50") for r in rows), "the source text is shown")
+
+
+TREE = "(() => { const t = PA.app.state.tree; return {parent: Array.from(t.parent), total: Array.from(t.total)}; })()"
+
+
+class DepthCutoffTest(ViewerCase):
+    """snakeviz's depth and cutoff, on a recording of tests/targets/viewer_tree_target.py:
+    a chain 20 levels deep next to calls at 0.4 % and 0.04 % of their caller."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.path = os.path.join(cls.dir, "tree.html")
+        with h.Target([PYTHON, h.script_path("viewer_tree_target.py")]) as target:
+            result = h.run_pyattach(["-p", target.pid, "-d", 3, "-r", 1000, "-o", cls.path])
+        if result.rc != 0:
+            raise AssertionError(result.stderr)
+
+    def check_rule(self, page, depth, cutoff):
+        """The boxes shown are those of viewer/layout.js's rule, from the chart's root:
+        a child is shown when its parent is, it is at most `depth` levels below the root,
+        it holds more than `cutoff` of its parent's time (share > cutoff: at or below is
+        hidden) and it is at least half a pixel wide. Returns the nodes hidden by the
+        cutoff alone (within the depth, parent shown, wide enough)."""
+        tree = page.eval(TREE)
+        parent, total = tree["parent"], tree["total"]
+        root = page.eval("PA.app.state.root")
+        width = page.eval("document.getElementById('chart-svg').width.baseVal.value")
+        boxes = self.boxes(page)
+        shown = dict((b["node"], round(b["y"] / 22)) for b in boxes)
+        self.assertEqual(len(shown), len(boxes), "each node once")
+        self.assertEqual(shown.pop(root), 0, "the root is the top row")
+        for node, level in shown.items():
+            up = parent[node]
+            self.assertEqual(shown.get(up, 0 if up == root else None), level - 1,
+                             "node %d sits under its parent" % node)
+            self.assertLessEqual(level, depth, "node %d: %d levels below the root" % (node, level))
+            self.assertGreater(total[node] / total[up], cutoff, "node %d: %.5f of its parent shown at cutoff %g"
+                               % (node, total[node] / total[up], cutoff))
+        shown[root] = 0
+        hidden = []
+        for node in range(1, len(parent)):
+            up = parent[node]
+            if up not in shown or shown[up] >= depth or total[node] / total[root] < 0.5 / width:
+                continue
+            if total[node] / total[up] > cutoff:
+                self.assertIn(node, shown, "node %d: %.5f of its parent, within the depth, not shown"
+                              % (node, total[node] / total[up]))
+            else:
+                hidden.append(node)
+        return shown, hidden
+
+    def test_snakeviz_defaults_on_first_open(self):
+        page = self.open(self.path)
+        self.assertEqual(page.eval("document.getElementById('depth').value"), "10")
+        self.assertEqual(page.eval("(() => { const s = document.getElementById('cutoff'); "
+                                   "return [s.value, s.selectedOptions[0].textContent]; })()"), ["0.001", "1/1000"])
+        self.assertEqual(page.eval("[PA.app.state.depth, PA.app.state.cutoff, PA.app.state.root]"), [10, 0.001, 0])
+        shown, _ = self.check_rule(page, 10, 0.001)
+        self.assertEqual(max(shown.values()), 10, "the chain reaches the 10th level and stops there")
+        parent = page.eval(TREE)["parent"]
+        levels = lambda n: 0 if n == 0 else 1 + levels(parent[n])
+        self.assertGreaterEqual(max(levels(n) for n in range(len(parent))), 15, "the recording is deeper than shown")
+        small = [b for b in self.boxes(page) if b["name"].endswith("(small)")]
+        self.assertEqual(len(small), 1, "small() (0.4 % of main) is shown at 1/1000")
+        # zoomed into main, the depth counts from main: the chain goes 10 levels further down
+        main = next(b for b in self.boxes(page) if b["name"].endswith("(main)"))
+        page.click("#chart-svg .box[data-node='%d']" % main["node"])
+        self.assertEqual(page.eval("PA.app.state.root"), main["node"])
+        shown, _ = self.check_rule(page, 10, 0.001)
+        self.assertEqual(max(shown.values()), 10)
+
+    def test_cutoff_1_in_100(self):
+        page = self.open(self.path)
+        before = set(b["node"] for b in self.boxes(page))
+        page.select("#cutoff", "0.01")
+        shown, hidden = self.check_rule(page, 10, 0.01)
+        self.assertTrue(hidden, "some box is hidden by the 1/100 cutoff")
+        self.assertLess(set(shown), before, "1/100 shows fewer boxes than 1/1000")
+        self.assertFalse([b for b in self.boxes(page) if b["name"].endswith("(small)")], "small() (0.4 %) is hidden")
+        page.select("#cutoff", "0")
+        shown, hidden = self.check_rule(page, 10, 0)
+        self.assertEqual(hidden, [], "cutoff none hides nothing")
+
+
+class SourceNotReadTest(ViewerCase):
+    """A recording whose target's script was deleted after it started: pyattach cannot
+    read the source when it writes the page, which shows the lines' numbers only."""
+
+    def test_line_numbers_without_source(self):
+        script = os.path.join(self.dir, "gone_target.py")
+        shutil.copy(h.script_path("shares_target.py"), script)
+        with open(script) as f:
+            source = f.read().splitlines()
+        hot = next(i for i, line in enumerate(source, 1) if "burn(5 * UNIT)" in line)
+        with h.Target([PYTHON, script]) as target:  # READY: compiled and running
+            os.unlink(script)
+            path = self.record("gone.html", ["-p", target.pid, "-d", 1.5, "-r", 200])
+        self.assertNotIn(script, [page_data(path)["strings"][int(k)] for k in page_data(path)["sources"]],
+                         "no source text of the deleted file in the page")
+        page = self.open(path)
+        page.type("#search", "(share_50)")
+        page.click("#stats tbody tr")
+        self.assertIn("source not read", page.eval("document.querySelector('#sw-lines h3').textContent"))
+        rows = page.eval(ROWS % "#lines")
+        self.assertTrue(rows, "a line table")
+        for r in rows:
+            self.assertRegex(r[0], r"^\d+$", "a line number")
+            self.assertEqual(r[3], "", "no source text on line %s" % r[0])
+        self.assertIn(str(hot), [r[0] for r in rows], "share_50's burn line (%d) was sampled" % hot)
 
 
 class NativeLinesTest(ViewerCase):
@@ -383,6 +545,11 @@ class GunicornTest(ViewerCase):
                 time.sleep(0.5)
                 path = self.record("gunicorn.html", ["-p", server.pid, "-s", "-d", 3])
         page = self.open(path)
+        self.assertEqual(page.eval("document.getElementById('root').value"), "all", "the selector starts at all")
+        top = [b["name"] for b in self.boxes(page) if b["y"] == 22]
+        for pid in workers:
+            self.assertTrue(any(n.startswith("{process %d:" % pid) for n in top),
+                            "worker %d's root in %r" % (pid, top))
         options = page.eval("[...document.querySelectorAll('#root option')].map((o) => o.value)")
         for pid in workers:
             self.assertTrue(any(o.startswith("<process %d:" % pid) for o in options), (pid, options))
@@ -401,6 +568,34 @@ class GunicornTest(ViewerCase):
         views = [b for b in boxes if "/shop/views.py:" in b["name"]]
         self.assertTrue(views, "the site's own views are shown")
         self.assertLessEqual(min(b["y"] for b in views) // 22, 3, "views right under the process roots")
+
+
+class ThreadsTest(ViewerCase):
+    """A --threads recording of tests/targets/two_threads_target.py: threads alpha and
+    beta, each in a function of its own."""
+
+    def test_the_selector_offers_each_thread_and_shows_its_tree_only(self):
+        with h.Target([PYTHON, h.script_path("two_threads_target.py")]) as target:
+            tids = target.truth["threads"]
+            path = self.record("threads.html", ["-p", target.pid, "--threads", "-d", 2, "-r", 200])
+        page = self.open(path)
+        parent = page_data(path)["nodes"][1::5]
+        under = lambda node, top: node == top or (node > 0 and under(parent[node], top))
+        top = [b["name"] for b in self.boxes(page) if b["y"] == 22]
+        options = page.eval("[...document.querySelectorAll('#root option')].map((o) => o.value)")
+        for name, other in (("alpha", "beta"), ("beta", "alpha")):
+            self.assertTrue(any(n.startswith("{thread %d" % tids[name]) for n in top),
+                            "%s's root under all: %r" % (name, top))
+            label = [o for o in options if o.startswith("<thread %d" % tids[name])]
+            self.assertEqual(len(label), 1, "the selector offers %s (tid %d): %r" % (name, tids[name], options))
+            page.select("#root", label[0])
+            boxes = self.boxes(page)
+            self.assertEqual(boxes[0]["name"], "{%s}" % label[0][1:-1], "%s is the chart's root" % name)
+            self.assertEqual([b["name"] for b in boxes if not under(b["node"], boxes[0]["node"])], [],
+                             "boxes outside %s's tree" % name)
+            names = [b["name"] for b in boxes]
+            self.assertTrue(any(n.endswith("(%s_work)" % name) for n in names), names)
+            self.assertFalse(any(n.endswith("(%s_work)" % other) for n in names), names)
 
 
 class ScreenshotTest(ViewerCase):
