@@ -609,12 +609,16 @@ class ScreenshotTest(ViewerCase):
         page = self.open(path)
         page.screenshot(os.path.join(out, "viewer-icicle.png"))
         page.select("#style", "sunburst")
-        page.screenshot(os.path.join(out, "viewer-sunburst.png"))
+        page.screenshot(os.path.join(out, "viewer-sunburst.png"), through="#chart")  # taller than the window
         page.select("#style", "icicle")
         page.type("#search", "(handle_order)")
         page.click("#stats tbody tr")
         page.type("#search", "")  # no highlight in the picture
+        self.assertEqual(page.eval("document.querySelectorAll('.box.match').length"), 0)
         self.assertFalse(page.eval("document.getElementById('sandwich').hidden"))
+        # no scrollbar takes width (browser.py): a capture beyond the viewport lays the
+        # page out as it is measured here
+        self.assertEqual(page.eval("window.innerWidth - document.documentElement.clientWidth"), 0)
         page.screenshot(os.path.join(out, "viewer-sandwich.png"), "#sandwich")
         for name in ("viewer-icicle.png", "viewer-sunburst.png", "viewer-sandwich.png"):
             with open(os.path.join(out, name), "rb") as f:
