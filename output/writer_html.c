@@ -383,8 +383,8 @@ static void page_order_free(struct page_order *o)
 
 /* Pre-order puts a node's parent a short way back (the first child right after it), and
  * sorting puts a function's lines together: written as columns of small differences,
- * the deflated data of a 10-minute recording of 20 000 functions is a sixth smaller than
- * rows in the order of first sight (bench/README.md, bench_viewer.py). */
+ * a 10-minute recording of 20 000 functions deflates to 3.2 MB instead of 3.8 MB as rows
+ * in the order of first sight, and its page fits under 5 MB (bench/README.md). */
 static bool page_order_make(struct page_order *o, const struct html_writer *w)
 {
     uint32_t n = w->nnodes;
