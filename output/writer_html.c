@@ -358,27 +358,143 @@ static long long ticks(double seconds)
     return llround(seconds / PA_HTML_TICK);
 }
 
+/* The page's order of the tree and of the line table, made when it is written. */
+struct page_order {
+    const struct html_writer *w;
+    uint32_t *nodes; /* node indices in pre-order: each node right before its subtree */
+    uint32_t *at;    /* a node's position in that order */
+    uint32_t *lines; /* line entries sorted by function, then line */
+};
+
+static int by_func_line(const void *a, const void *b, void *ctx)
+{
+    const struct line_entry *lines = ctx, *x = &lines[*(const uint32_t *)a], *y = &lines[*(const uint32_t *)b];
+    if (x->func != y->func)
+        return x->func < y->func ? -1 : 1;
+    return (x->line > y->line) - (x->line < y->line);
+}
+
+static void page_order_free(struct page_order *o)
+{
+    free(o->nodes);
+    free(o->at);
+    free(o->lines);
+}
+
+/* Pre-order puts a node's parent a short way back (the first child right after it), and
+ * sorting puts a function's lines together: written as columns of small differences,
+ * a 10-minute recording of 20 000 functions deflates to 3.2 MB instead of 3.8 MB as rows
+ * in the order of first sight, and its page fits under 5 MB (bench/README.md). */
+static bool page_order_make(struct page_order *o, const struct html_writer *w)
+{
+    uint32_t n = w->nnodes;
+    *o = (struct page_order){.w = w};
+    uint32_t *start = calloc((size_t)n + 1, sizeof *start), *kids = malloc(n * sizeof *kids);
+    uint32_t *todo = malloc(n * sizeof *todo);
+    o->nodes = malloc(n * sizeof *o->nodes);
+    o->at = malloc(n * sizeof *o->at);
+    o->lines = malloc((w->nlines ? w->nlines : 1) * sizeof *o->lines);
+    bool ok = start && kids && todo && o->nodes && o->at && o->lines;
+    if (ok) {
+        /* each node's children, in creation order (node 0, the root, has no parent);
+         * o->at serves as the fill cursor until the walk sets positions */
+        for (uint32_t i = 1; i < n; i++)
+            start[w->nodes[i].parent + 1]++;
+        for (uint32_t i = 0; i < n; i++)
+            start[i + 1] += start[i];
+        memcpy(o->at, start, n * sizeof *o->at);
+        for (uint32_t i = 1; i < n; i++)
+            kids[o->at[w->nodes[i].parent]++] = i;
+        /* depth first, children pushed last-first so that the first comes out first */
+        uint32_t depth = 0, k = 0;
+        todo[depth++] = 0;
+        while (depth > 0) {
+            uint32_t v = todo[--depth];
+            o->nodes[k++] = v;
+            for (uint32_t c = start[v + 1]; c-- > start[v];)
+                todo[depth++] = kids[c];
+        }
+        for (uint32_t i = 0; i < n; i++)
+            o->at[o->nodes[i]] = i;
+        for (uint32_t i = 0; i < w->nlines; i++)
+            o->lines[i] = i;
+        qsort_r(o->lines, w->nlines, sizeof *o->lines, by_func_line, w->lines);
+    }
+    free(start);
+    free(kids);
+    free(todo);
+    if (!ok)
+        page_order_free(o);
+    return ok;
+}
+
+static void column_start(FILE *out, const char *name, bool first)
+{
+    fprintf(out, "%s\"%s\":[", first ? "" : "],\n", name);
+}
+
+static void column_value(FILE *out, uint32_t i, long long value)
+{
+    fprintf(out, "%s%lld", i == 0 ? "" : i % 32 ? "," : ",\n", value);
+}
+
+/* The tree and the line table as columns (viewer/model.js load() reads them): nodes in
+ * pre-order with "up", the distance back to the parent (0 for the root); lines sorted,
+ * "func" the difference from the previous entry's function and "line" from the previous
+ * entry's line within one function (the line itself where the function changes). */
+static void write_columns(FILE *out, const struct page_order *o)
+{
+    const struct html_writer *w = o->w;
+    fputs(",\n\"nodes\":{", out);
+    column_start(out, "func", true);
+    for (uint32_t i = 0; i < w->nnodes; i++) {
+        uint32_t func = w->nodes[o->nodes[i]].func;
+        column_value(out, i, func == PA_INDEX_NONE ? -1 : (long long)func);
+    }
+    column_start(out, "up", false);
+    for (uint32_t i = 0; i < w->nnodes; i++) {
+        uint32_t parent = w->nodes[o->nodes[i]].parent;
+        column_value(out, i, parent == PA_INDEX_NONE ? 0 : (long long)i - o->at[parent]);
+    }
+    column_start(out, "self", false);
+    for (uint32_t i = 0; i < w->nnodes; i++)
+        column_value(out, i, ticks(w->nodes[o->nodes[i]].self));
+    column_start(out, "total", false);
+    for (uint32_t i = 0; i < w->nnodes; i++)
+        column_value(out, i, ticks(w->nodes[o->nodes[i]].total));
+    column_start(out, "calls", false);
+    for (uint32_t i = 0; i < w->nnodes; i++)
+        column_value(out, i, (long long)w->nodes[o->nodes[i]].calls);
+    fputs("]},\n\"lines\":{", out);
+    column_start(out, "func", true);
+    for (uint32_t i = 0; i < w->nlines; i++) {
+        const struct line_entry *l = &w->lines[o->lines[i]];
+        column_value(out, i, i == 0 ? (long long)l->func : (long long)l->func - w->lines[o->lines[i - 1]].func);
+    }
+    column_start(out, "line", false);
+    for (uint32_t i = 0; i < w->nlines; i++) {
+        const struct line_entry *l = &w->lines[o->lines[i]], *prev = i ? &w->lines[o->lines[i - 1]] : NULL;
+        column_value(out, i, prev && prev->func == l->func ? (long long)l->line - prev->line : l->line);
+    }
+    column_start(out, "self", false);
+    for (uint32_t i = 0; i < w->nlines; i++)
+        column_value(out, i, ticks(w->lines[o->lines[i]].self));
+    column_start(out, "total", false);
+    for (uint32_t i = 0; i < w->nlines; i++)
+        column_value(out, i, ticks(w->lines[o->lines[i]].total));
+    fputs("]}", out);
+}
+
 static void write_data(FILE *out, const void *ctx)
 {
-    const struct html_writer *w = ctx;
-    fprintf(out, "{\"format\":\"pyattach-viewer\",\"version\":1,\"source\":\"recording\",\"tick\":%g,\n", PA_HTML_TICK);
+    const struct page_order *o = ctx;
+    const struct html_writer *w = o->w;
+    fprintf(out, "{\"format\":\"pyattach-viewer\",\"version\":2,\"source\":\"recording\",\"tick\":%g,\n", PA_HTML_TICK);
     pa_html_json_info(out, w->info.mode ? &w->info : NULL, w->agg.samples, NULL);
     fputs(",\n", out);
     pa_html_json_profile(out, &w->agg.profile);
-    fputs(",\n\"nodes\":[", out);
-    for (uint32_t i = 0; i < w->nnodes; i++) {
-        const struct tree_node *n = &w->nodes[i];
-        fprintf(out, "%s%d,%d,%lld,%lld,%llu", i ? (i % 16 ? "," : ",\n") : "",
-                n->func == PA_INDEX_NONE ? -1 : (int)n->func, n->parent == PA_INDEX_NONE ? -1 : (int)n->parent,
-                ticks(n->self), ticks(n->total), (unsigned long long)n->calls);
-    }
-    fputs("],\n\"lines\":[", out);
-    for (uint32_t i = 0; i < w->nlines; i++) {
-        const struct line_entry *l = &w->lines[i];
-        fprintf(out, "%s%u,%d,%lld,%lld", i ? (i % 16 ? "," : ",\n") : "", l->func, l->line, ticks(l->self),
-                ticks(l->total));
-    }
-    fputs("],\n\"native_lines\":[", out);
+    write_columns(out, o);
+    fputs(",\n\"native_lines\":[", out);
     for (uint32_t i = 0; i < w->nresolved; i++) {
         const struct native_line *l = &w->resolved[i];
         fprintf(out, "%s%u,%u,%d,%lld,%lld", i ? (i % 16 ? "," : ",\n") : "", l->func, l->file, l->line,
@@ -464,7 +580,12 @@ static enum pa_status write_out(struct pa_writer *writer, FILE *out, struct pa_e
     struct html_writer *w = (struct html_writer *)writer;
     if (!resolve_native_lines(w))
         return pa_fail(err, PA_E_NOMEM, "out of memory writing native lines");
-    return pa_html_write_page(out, w->program ? w->program : "recording", write_data, w, err);
+    struct page_order order;
+    if (!page_order_make(&order, w))
+        return pa_fail(err, PA_E_NOMEM, "out of memory ordering the call tree");
+    enum pa_status status = pa_html_write_page(out, w->program ? w->program : "recording", write_data, &order, err);
+    page_order_free(&order);
+    return status;
 }
 
 static void describe(struct pa_writer *writer, const struct pa_recording_info *info)

@@ -7,8 +7,6 @@
 (function (PA) {
   const FUNC_FIELDS = 8;   /* file, line, name, has_stats, nc, cc, tt, ct */
   const EDGE_FIELDS = 6;   /* caller, callee, nc, cc, tt, ct */
-  const NODE_FIELDS = 5;   /* func, parent, self, total, calls (parent before child) */
-  const LINE_FIELDS = 4;   /* func, line, self, total */
   const NATIVE_LINE_FIELDS = 5; /* func, file (a string), line, self, total: a C function's lines (--native) */
 
   /* A tree: node 0 is the whole profile (func -1); parents come before children. */
@@ -88,16 +86,16 @@
     }
     /* func -> [[line, self, total], ...] sorted by line, made when first asked for */
     let lines = null;
-    const rawLines = data.lines || [], tick = data.tick;
+    const rawLines = data.lines || { func: [], line: [], self: [], total: [] }, tick = data.tick;
     Object.defineProperty(p, 'lines', { get: () => lines || (lines = groupLines(rawLines, tick)) });
-    if (data.nodes && data.nodes.length) {
-      const d = data.nodes, n = d.length / NODE_FIELDS;
-      const func = new Int32Array(n), parent = new Int32Array(n);
-      const self = new Float64Array(n), total = new Float64Array(n), calls = new Float64Array(n);
+    if (data.nodes && data.nodes.func.length) {
+      /* columns, in pre-order: "up" is the distance back to the parent (0: the root) */
+      const d = data.nodes, n = d.func.length;
+      const func = Int32Array.from(d.func), parent = new Int32Array(n);
+      const self = new Float64Array(n), total = new Float64Array(n), calls = Float64Array.from(d.calls);
       for (let i = 0; i < n; i++) {
-        const o = i * NODE_FIELDS;
-        func[i] = d[o]; parent[i] = d[o + 1]; self[i] = d[o + 2] * data.tick;
-        total[i] = d[o + 3] * data.tick; calls[i] = d[o + 4];
+        parent[i] = d.up[i] ? i - d.up[i] : -1;
+        self[i] = d.self[i] * tick; total[i] = d.total[i] * tick;
       }
       p.tree = makeTree(func, parent, self, total, calls);
     } else {
@@ -129,13 +127,24 @@
   function callersOf(p, func) { return edgesIn(p, p.byCallee, func); }
   function calleesOf(p, func) { return edgesIn(p, p.byCaller, func); }
 
+  /* The page's line columns, sorted by function and line: "func" is the step from the
+   * previous entry's function, "line" the step from the previous line of the same
+   * function (the line itself where the function changes). */
   function groupLines(l, tick) {
     const map = new Map();
-    for (let i = 0; i < l.length; i += LINE_FIELDS) {
-      if (!map.has(l[i])) map.set(l[i], []);
-      map.get(l[i]).push([l[i + 1], l[i + 2] * tick, l[i + 3] * tick]);
+    let func = 0, line = 0, rows = null;
+    for (let i = 0; i < l.func.length; i++) {
+      const step = l.func[i];
+      func += step;
+      if (i === 0 || step !== 0) {
+        line = l.line[i];
+        if (!map.has(func)) map.set(func, []);
+        rows = map.get(func);
+      } else {
+        line += l.line[i];
+      }
+      rows.push([line, l.self[i] * tick, l.total[i] * tick]);
     }
-    for (const rows of map.values()) rows.sort((a, b) => a[0] - b[0]);
     return map;
   }
 

@@ -23,13 +23,41 @@ import zlib
 
 def page_data(html):
     """The profile a viewer page carries (its text given), as viewer/model.js decode()
-    reads it: plain JSON, or deflated JSON in base64 (output/html_page.c)."""
+    reads it: plain JSON, or deflated JSON in base64 (output/html_page.c). A recording's
+    tree and line columns come back as flat rows, the tests' truth: "nodes" as func,
+    parent, self, total, calls per node, "lines" as func, line, self, total per line."""
     match = re.search(r'<script type="([^"]+)" id="pyattach-data"( data-encoding="([^"]+)")?>(.*?)</script>', html, re.S)
     if match is None:
         raise AssertionError("no pyattach-data element in the page")
     if match.group(3) == "deflate-base64":
-        return json.loads(zlib.decompress(base64.b64decode(match.group(4))).decode("utf-8"))
-    return json.loads(match.group(4))
+        data = json.loads(zlib.decompress(base64.b64decode(match.group(4))).decode("utf-8"))
+    else:
+        data = json.loads(match.group(4))
+    if isinstance(data.get("nodes"), dict):
+        data["nodes"] = node_rows(data["nodes"])
+    if isinstance(data.get("lines"), dict):
+        data["lines"] = line_rows(data["lines"])
+    return data
+
+
+def node_rows(c):
+    """output/writer_html.c's node columns (pre-order; "up": the distance back to the
+    parent, 0 for the root) as flat rows, decoded as viewer/model.js load() does."""
+    rows = []
+    for i, up in enumerate(c["up"]):
+        rows += [c["func"][i], i - up if up else -1, c["self"][i], c["total"][i], c["calls"][i]]
+    return rows
+
+
+def line_rows(c):
+    """The line columns ("func": the step from the previous entry's function, "line": from
+    the previous line of one function, or the line itself) as flat rows."""
+    rows, func, line = [], 0, 0
+    for i, step in enumerate(c["func"]):
+        func += step
+        line = c["line"][i] if i == 0 or step else line + c["line"][i]
+        rows += [func, line, c["self"][i], c["total"][i]]
+    return rows
 
 
 CHROMIUM = os.environ.get("PYATTACH_CHROMIUM", "/usr/bin/chromium")

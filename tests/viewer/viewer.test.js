@@ -12,6 +12,31 @@ function withStats(rows) {
   return out;
 }
 
+/* Tree rows written as func, parent, self, total, calls (parents first), as the page's
+ * columns (output/writer_html.c): "up" is the distance back to the parent. */
+function nodeColumns(rows) {
+  const c = { func: [], up: [], self: [], total: [], calls: [] };
+  for (let i = 0; i < rows.length; i += 5) {
+    const n = i / 5;
+    c.func.push(rows[i]); c.up.push(rows[i + 1] < 0 ? 0 : n - rows[i + 1]);
+    c.self.push(rows[i + 2]); c.total.push(rows[i + 3]); c.calls.push(rows[i + 4]);
+  }
+  return c;
+}
+
+/* Line rows written as func, line, self, total, sorted, as the page's columns: steps
+ * from the previous function, and from the previous line within one function. */
+function lineColumns(rows) {
+  const c = { func: [], line: [], self: [], total: [] };
+  for (let i = 0; i < rows.length; i += 4) {
+    const same = i > 0 && rows[i] === rows[i - 4];
+    c.func.push(i > 0 ? rows[i] - rows[i - 4] : rows[i]);
+    c.line.push(same ? rows[i + 1] - rows[i - 3] : rows[i + 1]);
+    c.self.push(rows[i + 2]); c.total.push(rows[i + 3]);
+  }
+  return c;
+}
+
 /* A recording: main -> a -> f (2 s), main -> b -> f (3 s), main -> b (1 s own), main -> c (4 s),
  * with lib.py:helper under c (1 s of c's 4). Times in ticks of 1 ms. */
 function recording() {
@@ -38,8 +63,9 @@ function recording() {
     5, 6, 0, 1000, 1,    // 7 helper under c
     6, 7, 1000, 1000, 1, // 8 g under helper
   ];
-  const lines = [3, 14, 2000, 2000, 3, 15, 3000, 5000];
-  return PA.load({ source: 'recording', tick: 0.001, strings, funcs: withStats(funcs), edges, nodes, lines, sources: { 0: 'x\ny\n' } });
+  const lines = [3, 14, 2000, 2000, 3, 15, 3000, 5000, 5, 2, 1000, 1000];
+  return PA.load({ source: 'recording', tick: 0.001, strings, funcs: withStats(funcs), edges,
+    nodes: nodeColumns(nodes), lines: lineColumns(lines), sources: { 0: 'x\ny\n' } });
 }
 
 test('the tree of a recording: children sorted by time, totals kept', () => {
@@ -50,14 +76,15 @@ test('the tree of a recording: children sorted by time, totals kept', () => {
   assert.equal(t.self[5], 3);
   assert.equal(p.names[0], 'main.py:1(main)');
   assert.deepEqual(p.lines.get(3), [[14, 2, 2], [15, 3, 5]]);
+  assert.deepEqual(p.lines.get(5), [[2, 1, 1]]);
   assert.equal(p.nativeLines.size, 0);
 });
 
 test('a C function\'s lines (--native): per file and line, sorted', () => {
   const strings = ['lib.so', 'hot', 'hot.c', 'inl.h'];
   const funcs = [0, 0, 1, 1, 1, 3, 3];
-  const p = PA.load({ source: 'recording', tick: 0.001, strings, funcs: withStats(funcs), edges: [], nodes: [],
-    lines: [], native_lines: [0, 2, 30, 1000, 1000, 0, 3, 5, 500, 500, 0, 2, 12, 2000, 2000] });
+  const p = PA.load({ source: 'recording', tick: 0.001, strings, funcs: withStats(funcs), edges: [],
+    nodes: nodeColumns([]), lines: lineColumns([]), native_lines: [0, 2, 30, 1000, 1000, 0, 3, 5, 500, 500, 0, 2, 12, 2000, 2000] });
   assert.deepEqual(p.nativeLines.get(0), [[12, 2, 2, 2], [30, 1, 1, 2], [5, 0.5, 0.5, 3]]);
 });
 
@@ -166,7 +193,7 @@ test('the process and thread roots are offered by the selector', () => {
   const strings = ['~', '<process 10: gunicorn>', '<thread 11 "MainThread">', '<process 12: gunicorn>', 'w.py', 'work'];
   const funcs = [0, 0, 1, 1, 1, 0, 2, 0, 0, 2, 1, 1, 0, 2, 0, 0, 3, 1, 1, 0, 2, 4, 1, 5, 2, 2, 4, 4];
   const nodes = [-1, -1, 0, 4, 0, 0, 0, 0, 2, 1, 1, 1, 0, 2, 1, 3, 2, 2, 2, 2, 2, 0, 0, 2, 1, 3, 4, 2, 2, 2];
-  const p = PA.load({ source: 'recording', tick: 1, strings, funcs: withStats(funcs), edges: [], nodes });
+  const p = PA.load({ source: 'recording', tick: 1, strings, funcs: withStats(funcs), edges: [], nodes: nodeColumns(nodes) });
   assert.deepEqual(PA.rootChoices(p, p.tree).map((c) => c.label.trim()),
     ['<process 10: gunicorn>', '<thread 11 "MainThread">', '<process 12: gunicorn>']);
 });
