@@ -259,14 +259,8 @@ class ByRequestServersTestCase(unittest.TestCase):
         self.assertEqual(by_server[-1], "fast", report)  # the mix's premise
         by_profile = sorted(ROUTES, key=lambda r: -roots[ROUTES[r]][0])
         self.assertEqual(by_profile, by_server, report)
-        # One label for all the distinct /orders/N/ paths: exactly one resolved label,
-        # and before Django has resolved the URL, the one WSGI label with N folded.
-        # Partial reads (a field read as "?", a route whose view could not be read:
-        # `<GET orders/<int:pk>/>`, seen for fast/ and search/ on 3.15) are the strays
-        # above, bounded there; none of them holds an unfolded number either.
-        self.assertEqual([l for l in roots if re.search(r"/orders/\d", l)], [], report)
-        orders = set(l for l in roots if "orders" in l and not partial_read(l))
-        self.assertIn(orders, ({ROUTES["orders"]}, {ROUTES["orders"], ORDERS_WSGI}), report)
+        misread = self.check_orders_labels(roots, report)
+        self.assertLess(misread, 0.02 * roots[ROUTES["orders"]][0], report)
         # Each request one call.
         self.assertGreater(load.count["orders"], 10, report)
         orders_calls = roots[ROUTES["orders"]][1]
@@ -291,6 +285,20 @@ class ByRequestServersTestCase(unittest.TestCase):
         self.assertLess(abs(idle - idle_truth), IDLE_TOLERANCE * idle_truth, report)
         self.assertGreater(idle + busy, (thread_seconds + (served if own_threads else 0)) * 0.85, report)
         self.assertRegex(stderr, r"--by-request: \d+ request labels, 0 more folded")
+
+    def check_orders_labels(self, roots, report):
+        """One label for all the distinct /orders/N/ paths: before Django has resolved
+        the URL, exactly the one WSGI label with N folded; after, one resolved label.
+        Misreads of the running target (README) are the one exception, bounded by the
+        caller: partial reads (a field read as "?", a route whose view
+        could not be read: `<GET orders/<int:pk>/>`), and once in the ASan build's
+        thousand paths a view read from the wrong str, `(HTTP_ACCEPT_ENCODING)`. None of
+        them holds an unfolded number."""
+        self.assertEqual([l for l in roots if re.search(r"/orders/\d", l)], [], report)
+        wsgi = set(l for l in roots if "orders" in l and re.match(r"^<\S+ /", l) and not partial_read(l))
+        self.assertLessEqual(wsgi, {ORDERS_WSGI}, report)
+        self.assertIn(ROUTES["orders"], roots, report)
+        return sum(roots[l][0] for l in roots if "orders" in l and l not in (ROUTES["orders"], ORDERS_WSGI))
 
     def each_python(self, make_server, name, own_threads=False):
         for label, python in PYTHONS:
@@ -393,16 +401,15 @@ class ByRequestServersTestCase(unittest.TestCase):
         with open(path) as f:
             for line in f:
                 roots[line.split(";", 1)[0]] += int(line.rsplit(" ", 1)[1])
-        # Exactly the route's two labels: the resolved one, and while Django has not
-        # resolved the URL yet (and gthread writes the response) the WSGI one with N
-        # folded. Nothing else was requested in the window. The reads of a running
-        # target race it (see README): a partial read (`<GET ?>`, a route without its
-        # view) may take a few samples; it is the one kind of extra label allowed.
-        labels = set(r for r in roots if r != NO_REQUEST)
-        self.assertEqual(set(r for r in labels if not partial_read(r)), {ROUTES["orders"], ORDERS_WSGI}, roots)
+        # Nothing but orders was requested in the window: both of the route's labels,
+        # and other labels only from misreads (check_orders_labels), under 2 % of the
+        # requests' samples (the resolved label holds few: a light request is ~0.5 ms).
+        self.check_orders_labels(dict((r, (n, 0)) for r, n in roots.items()), roots)
+        self.assertIn(ORDERS_WSGI, roots)
         requests = sum(n for r, n in roots.items() if r != NO_REQUEST)
-        stray = sum(n for r, n in roots.items() if partial_read(r))
+        stray = sum(n for r, n in roots.items() if r not in (NO_REQUEST, ROUTES["orders"], ORDERS_WSGI))
         self.assertLess(stray, 0.02 * requests, roots)
+        labels = set(r for r in roots if r != NO_REQUEST)
         # and pyattach counted exactly the labels it wrote, none folded
         m = re.search(r"--by-request: (\d+) request labels, (\d+) more folded", stderr)
         self.assertIsNotNone(m, stderr)
