@@ -3,10 +3,12 @@
 # 3.15 with its Django 5.2 and gunicorn (the debian-3.14/3.15 wrappers), under a bounded
 # mix of requests to /orders/<int:pk>/ (CPU work), /search/ (SQLite) and /fast/.
 # The site's outermost middleware (tests/django_site/shop/timing.py, enabled by
-# shop/settings_timed.py) reports how long
-# Django took for each request; the time of each route's root in the profile must
-# match the sum of those figures for the route, within 15 %, and rank the routes alike.
+# shop/settings_timed.py) reports how long Django took for each request once it had
+# resolved its route; the time of each route's root in the profile must match the sum
+# of those figures for the route, within 15 %, and rank the routes alike; <no request>
+# must hold the rest of the server's threads' time.
 import collections
+import math
 import os
 import re
 import shutil
@@ -28,20 +30,31 @@ PYTHONS = [("debian-3.11 (Django 3.2)", PYTHON), ("debian-3.14 (Django 5.2)", PY
            ("debian-3.15 (Django 5.2)", PYTHON_315)]
 
 RECORD_SECONDS = 8
-LOAD_SECONDS = 4.5
+LOAD_SECONDS = 5.5  # ends ~6 s into the 8 s window: runserver's longest request takes ~0.15 s
 TOLERANCE = 0.15
-# /search/ takes ~1 s of the load in ~100 requests of ~9 ms: at the default 100 Hz each
-# request gets about one sample, so the route's sampled time spreads by several points.
-# 400 Hz puts ~4 samples in each request. (Its time also came 4-8 % short, and once
-# 17 % in CI, while the sampler dropped stacks torn by the read: they came from its
-# generator feeding sqlite3's executemany. A torn stack is now read once more.)
+IDLE_TOLERANCE = TOLERANCE  # see check_routes
+# 400 Hz, not the issue's default 100 Hz: a route's sampled time spreads by the
+# quantisation of each request to whole sampling intervals (check_routes computes it).
+# At 100 Hz a ~2.7 ms /fast/ request gets a sample with p = 0.27, and ~150 of them
+# spread by 13 % (1 sigma); at 400 Hz, where it spins one interval, by 2 %. /search/
+# gets ~4 samples a request. (Search's time also came 4-8 %
+# short, and once 17 % in CI, while the sampler dropped stacks torn by the read: they
+# came from its generator feeding sqlite3's executemany. A torn stack is now read once
+# more.)
 RATE = 400
+# /fast/ spins this long on the CPU: one sampling interval, so each request gets about
+# one sample whatever its phase (the count's binomial noise is p(1-p) per request, ~0
+# at p = 1), and still the fastest route by far (search: ~10 ms, orders: ~40 ms).
+FAST_SPIN_MS = 1000.0 / RATE
+PATHS = {"search": "/search/", "fast": "/fast/?spin=%g" % FAST_SPIN_MS}  # orders: a new /orders/N/ each time
 ROUTES = {  # route -> its label when Django has resolved the URL
     "orders": "<GET orders/<int:pk>/ (shop.views.order_detail)>",
     "search": "<GET search/ (shop.views.search)>",
     "fast": "<GET fast/ (shop.views.fast_view)>",
 }
 NO_REQUEST = "<no request>"
+# The one label every /orders/N/ path folds to before Django has resolved it.
+ORDERS_WSGI = "<GET /orders/<int>/>"
 
 
 def setUpModule():
@@ -91,6 +104,7 @@ class RouteLoad(object):
         self.seconds = seconds
         self.lock = threading.Lock()
         self.server_time = collections.Counter()
+        self.durations = collections.defaultdict(list)  # route -> each request's seconds
         self.count = collections.Counter()
         self.failures = []
         self.next_order = 0
@@ -105,7 +119,7 @@ class RouteLoad(object):
 
     def _path(self, route):
         if route != "orders":
-            return "/%s/" % route
+            return PATHS[route]
         with self.lock:
             self.next_order += 1
             return "/orders/%d/" % self.next_order
@@ -121,6 +135,7 @@ class RouteLoad(object):
                     self.failures.append((route, status))
                 else:
                     self.server_time[route] += seconds
+                    self.durations[route].append(seconds)
                     self.count[route] += 1
 
 
@@ -131,6 +146,38 @@ def wait_for_temp_file(directory, recording, timeout=30.0):
         if recording.proc.poll() is not None or time.monotonic() > deadline:
             raise AssertionError("pyattach never started sampling: %r" % (recording.finish(),))
         time.sleep(0.02)
+
+
+def uptime():
+    """Seconds since boot: the clock of /proc's thread start times."""
+    with open("/proc/uptime") as f:
+        return float(f.read().split()[0])
+
+
+def thread_births(pid):
+    """{(pid, tid): start, seconds since boot} of every thread of pid and its
+    descendants that exist now."""
+    births, pids, tick = {}, [pid], float(os.sysconf("SC_CLK_TCK"))
+    while pids:
+        p = pids.pop()
+        pids.extend(children(p))
+        try:
+            tids = os.listdir("/proc/%d/task" % p)
+        except OSError:
+            continue
+        for tid in tids:
+            try:
+                with open("/proc/%d/task/%s/stat" % (p, tid), "rb") as f:
+                    stat = f.read()
+            except OSError:
+                continue
+            births[(p, int(tid))] = int(stat[stat.rindex(b")") + 2:].split()[19]) / tick
+    return births
+
+
+def partial_read(label):
+    """A label some field of which could not be read: "?", or a route without its view."""
+    return label != NO_REQUEST and ("?" in label or re.match(r"^<\S+ [^/ ][^ ]*>$", label) is not None)
 
 
 def request_roots(stats):
@@ -147,7 +194,9 @@ class ByRequestServersTestCase(unittest.TestCase):
         self.addCleanup(shutil.rmtree, self.dir, True)
 
     def record(self, server, name):
-        """A -s --by-request -d 8 recording of the server with the route mix inside it."""
+        """A -s --by-request -d 8 recording of the server with the route mix inside it:
+        (the load, the profile, pyattach's stderr, the thread-seconds of the server's
+        threads in the window)."""
         out = os.path.join(self.dir, name)
         os.mkdir(out)
         recording = Recording(["-p", server.pid, "-s", "--by-request", "-r", RATE, "-d", RECORD_SECONDS, "-o",
@@ -158,11 +207,26 @@ class ByRequestServersTestCase(unittest.TestCase):
         load.run()
         self.assertIsNone(recording.proc.poll(), "the recording ended before the load: the window is not "
                           "the load's")
+        # The threads that live on after the load (a request thread of runserver's is
+        # gone within milliseconds of its response: seen twice 0.2 s apart, a thread is
+        # not one) and when each was born: gthread's pool threads are made on demand,
+        # during the load. No thread of these servers ends while they serve.
+        births = thread_births(server.pid)
+        time.sleep(0.2)
+        later = thread_births(server.pid)
+        births = dict((t, born) for t, born in births.items() if t in later)
         _, stderr = recording.finish()
+        # The window ended when pyattach exited, less its writing (milliseconds; more
+        # under ASan: counted against the threads born in the window only).
+        end = uptime()
+        thread_seconds = sum(min(RECORD_SECONDS, end - born) for born in births.values())
         self.assertEqual(load.failures, [], server.output())
-        return load, load_pstats(os.path.join(out, "requests.prof")), stderr
+        return load, load_pstats(os.path.join(out, "requests.prof")), stderr, (len(births), thread_seconds)
 
-    def check_routes(self, what, load, stats, stderr, workers_threads):
+    def check_routes(self, what, load, stats, stderr, threads, own_threads):
+        """threads: (count, thread-seconds in the window) of the server's threads;
+        own_threads: each request runs on a thread of its own (runserver) rather than
+        on one of those threads (gunicorn's workers)."""
         roots = request_roots(stats)
         # The reads race the running server (README): a rare sample's label may be a
         # stray (<GET ?>, <? ?> from a dict read while it changed); together under 2 %
@@ -172,54 +236,88 @@ class ByRequestServersTestCase(unittest.TestCase):
         requests_time = sum(t for label, (t, _) in roots.items() if label != NO_REQUEST)
         self.assertLess(sum(t for t, _ in strays.values()), 0.02 * requests_time,
                         "%s: stray roots %r of %r" % (what, strays, roots))
-        for route in ("orders", "search"):
+        for route in ROUTES:
             self.assertIn(ROUTES[route], roots, "%s: no root for %s: %r" % (what, route, sorted(roots)))
-        # /fast/ may be missed by every sample: its time is a few samples' weight
-        roots.setdefault(ROUTES["fast"], (0.0, 0))
-        report = "%s: server %s, profile %s" % (
-            what, dict((r, round(load.server_time[r], 3)) for r in ROUTES),
-            dict((r, round(roots[l][0], 3)) for r, l in ROUTES.items()))
-        for route in ("orders", "search"):
+        report = "%s: server %s in %s requests, profile %s; roots %r" % (
+            what, dict((r, round(load.server_time[r], 3)) for r in ROUTES), dict(load.count),
+            dict((r, round(roots[l][0], 3)) for r, l in ROUTES.items()), roots)
+        for route in ROUTES:
+            # The sampling's own noise: a request of d seconds gets floor(d * RATE) or
+            # one more sample, the one more with probability f = frac(d * RATE), so a
+            # route's sampled time spreads by sqrt(sum f(1 - f)) intervals. Its 3 sigma
+            # must be well inside the tolerance (2/3 of it: the rest for the part of a
+            # request the middleware times before Django resolves its URL, under the
+            # WSGI label: 1-2 % of /fast/'s time), or the mix cannot tell 15 % and needs
+            # longer requests or more of them, not a wider tolerance. (/fast/ at ~0.4 s in
+            # ~150 requests: 6 %; runserver serves half as many: 8 %.)
+            noise = math.sqrt(sum(f * (1 - f) for f in (math.modf(d * RATE)[0] for d in load.durations[route])))
+            self.assertLess(3 * noise / RATE, TOLERANCE * 2 / 3 * load.server_time[route],
+                            "%s: %s's sampling noise (%.1f intervals) %s" % (what, route, noise, report))
             measured, sampled = load.server_time[route], roots[ROUTES[route]][0]
             self.assertLess(abs(sampled - measured), TOLERANCE * measured, report)
-        # /fast/ takes under a millisecond, most of it before Django has resolved the
-        # URL (under the WSGI label): a few samples in all at 100 Hz. Within 15 % or
-        # 5 samples' weight.
-        measured, sampled = load.server_time["fast"], roots[ROUTES["fast"]][0]
-        self.assertLess(abs(sampled - measured), max(TOLERANCE * measured, 0.05), report)
         by_server = sorted(ROUTES, key=lambda r: -load.server_time[r])
+        self.assertEqual(by_server[-1], "fast", report)  # the mix's premise
         by_profile = sorted(ROUTES, key=lambda r: -roots[ROUTES[r]][0])
         self.assertEqual(by_profile, by_server, report)
-        # One label for all the distinct /orders/N/ paths, each request one call.
+        misread = self.check_orders_labels(roots, report)
+        self.assertLess(misread, 0.02 * roots[ROUTES["orders"]][0], report)
+        # Each request one call.
         self.assertGreater(load.count["orders"], 10, report)
         orders_calls = roots[ROUTES["orders"]][1]
         self.assertLessEqual(orders_calls, 1.1 * load.count["orders"] + 1, report)
         self.assertGreater(orders_calls, 0.5 * load.count["orders"], report)
-        # <no request> holds the rest: the threads' time outside requests.
+        # <no request> holds the idle time: the server's threads' time in the window,
+        # less the requests the middleware timed on them (none for runserver, whose
+        # requests run on threads of their own that end with them). Sampling noise is
+        # nothing here (thousands of samples); what the middleware does not time
+        # moves the figure: gunicorn's own work on a request (parsing, writing the
+        # response: mostly under `<GET /…>`) takes 2-4 % off it, runserver's request
+        # threads before they have an environ (waiting for the GIL) add ~6 %
+        # (debian-3.11 and 3.15). 15 % leaves room for twice that on a busier machine.
         self.assertIn(NO_REQUEST, roots, what)
+        count, thread_seconds = threads
+        served = sum(load.server_time.values())
+        idle_truth = thread_seconds - (0 if own_threads else served)
         busy = sum(t for label, (t, _) in roots.items() if label != NO_REQUEST)
         idle = roots[NO_REQUEST][0]
-        self.assertGreater(idle + busy, workers_threads * RECORD_SECONDS * 0.85, report)
+        report = "%s; %d threads, %.3f thread-seconds, %.3f served: idle %.3f, profile %.3f" % (
+            report, count, thread_seconds, served, idle_truth, idle)
+        self.assertLess(abs(idle - idle_truth), IDLE_TOLERANCE * idle_truth, report)
+        self.assertGreater(idle + busy, (thread_seconds + (served if own_threads else 0)) * 0.85, report)
         self.assertRegex(stderr, r"--by-request: \d+ request labels, 0 more folded")
 
-    def each_python(self, make_server, name, threads):
+    def check_orders_labels(self, roots, report):
+        """One label for all the distinct /orders/N/ paths: before Django has resolved
+        the URL, exactly the one WSGI label with N folded; after, one resolved label.
+        Misreads of the running target (README) are the one exception, bounded by the
+        caller: partial reads (a field read as "?", a route whose view
+        could not be read: `<GET orders/<int:pk>/>`), and once in the ASan build's
+        thousand paths a view read from the wrong str, `(HTTP_ACCEPT_ENCODING)`. None of
+        them holds an unfolded number."""
+        self.assertEqual([l for l in roots if re.search(r"/orders/\d", l)], [], report)
+        wsgi = set(l for l in roots if "orders" in l and re.match(r"^<\S+ /", l) and not partial_read(l))
+        self.assertLessEqual(wsgi, {ORDERS_WSGI}, report)
+        self.assertIn(ROUTES["orders"], roots, report)
+        return sum(roots[l][0] for l in roots if "orders" in l and l not in (ROUTES["orders"], ORDERS_WSGI))
+
+    def each_python(self, make_server, name, own_threads=False):
         for label, python in PYTHONS:
             with self.subTest(python=label):
                 with make_server(free_port(), python) as server:
-                    load, stats, stderr = self.record(server, name + "-" + label.split()[0])
-                    self.check_routes("%s on %s" % (name, label), load, stats, stderr, threads(server))
+                    load, stats, stderr, threads = self.record(server, name + "-" + label.split()[0])
+                    self.check_routes("%s on %s" % (name, label), load, stats, stderr, threads, own_threads)
 
     def test_runserver(self):
-        # the reloader and runserver's main thread; request threads come and go
-        self.each_python(runserver, "runserver", lambda server: 2)
+        # the reloader, runserver's threads; a thread of its own for each request
+        self.each_python(runserver, "runserver", own_threads=True)
 
     def test_gunicorn_sync(self):
         # the arbiter and two single-threaded workers
-        self.each_python(gunicorn_sync, "gunicorn-sync", lambda server: 3)
+        self.each_python(gunicorn_sync, "gunicorn-sync")
 
     def test_gunicorn_gthread(self):
-        # the arbiter; each worker's main thread (its pool's threads are made on demand)
-        self.each_python(gunicorn_gthread, "gunicorn-gthread", lambda server: 3)
+        # the arbiter; each worker's main thread and its pool's (made on demand)
+        self.each_python(gunicorn_gthread, "gunicorn-gthread")
 
     def test_top_endpoints_view(self):
         """top --by-request, key R: a row per endpoint with its requests and time per
@@ -303,19 +401,19 @@ class ByRequestServersTestCase(unittest.TestCase):
         with open(path) as f:
             for line in f:
                 roots[line.split(";", 1)[0]] += int(line.rsplit(" ", 1)[1])
-        # The route's two labels hold the orders' samples. The reads of a running
-        # target race it (see README): a stray label (<GET ?>, a half-read route) may
-        # take a few samples.
-        orders = {ROUTES["orders"], "<GET /orders/<int>/>"}
-        self.assertIn(ROUTES["orders"], roots)
+        # Nothing but orders was requested in the window: both of the route's labels,
+        # and other labels only from misreads (check_orders_labels), under 2 % of the
+        # requests' samples (the resolved label holds few: a light request is ~0.5 ms).
+        self.check_orders_labels(dict((r, (n, 0)) for r, n in roots.items()), roots)
+        self.assertIn(ORDERS_WSGI, roots)
         requests = sum(n for r, n in roots.items() if r != NO_REQUEST)
-        stray = sum(n for r, n in roots.items() if r != NO_REQUEST and r not in orders)
+        stray = sum(n for r, n in roots.items() if r not in (NO_REQUEST, ROUTES["orders"], ORDERS_WSGI))
         self.assertLess(stray, 0.02 * requests, roots)
+        labels = set(r for r in roots if r != NO_REQUEST)
+        # and pyattach counted exactly the labels it wrote, none folded
         m = re.search(r"--by-request: (\d+) request labels, (\d+) more folded", stderr)
         self.assertIsNotNone(m, stderr)
-        self.assertLessEqual(int(m.group(1)), 2 + len([r for r in roots if r not in orders and r != NO_REQUEST]),
-                             stderr)
-        self.assertLessEqual(int(m.group(1)), 10, stderr)
+        self.assertEqual(int(m.group(1)), len(labels), (stderr, roots))
         self.assertEqual(m.group(2), "0", stderr)
 
 

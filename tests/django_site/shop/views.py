@@ -4,7 +4,7 @@
 #                  released): seen in wall mode only, like a slow query on a DB server
 #   crunch_view -> crunch_query: a recursive CTE computed inside SQLite's C code (on a
 #                  CPU, GIL released): seen in wall and cpu mode, not in gil mode
-#   fast_view   -> returns at once
+#   fast_view   -> returns at once (?spin=MS: after MS milliseconds on the CPU)
 # and for --by-request, routes whose time the server measures itself (timing.py):
 #   order_detail (orders/<int:pk>/) -> burn_cpu: CPU work
 #   search       (search/)          -> SQLite queries on an in-memory table
@@ -12,6 +12,7 @@ import os
 import sqlite3
 import tempfile
 import threading
+import time
 
 from django.http import HttpResponse
 
@@ -80,11 +81,19 @@ def crunch_view(request):
 
 
 def fast_view(request):
+    # ?spin=MS (test_by_request_servers.py): the fastest route still, yet long enough
+    # for its samples to measure it. Wall time on the CPU, not a count of iterations,
+    # so it stays a fixed share of the sampling interval on any machine and under load.
+    spin = request.GET.get("spin")
+    if spin:
+        end = time.perf_counter() + float(spin) / 1000
+        while time.perf_counter() < end:
+            pass
     return HttpResponse("fast\n")
 
 
 ORDER_ITERATIONS = 600000  # ~60 ms of burn_cpu on an idle machine: well above search
-SEARCH_ROWS = 5000
+SEARCH_ROWS = 6000  # ~10 ms (~20 ms on 3.14/3.15, ~100 ms under runserver's GIL contention): well above /fast/?spin at 2.5 ms
 
 
 def order_detail(request, pk):
