@@ -47,6 +47,7 @@ def tearDownModule():
         subprocess.call([tmux_binary(), "-S", tmux_socket(), "kill-server"], stdout=subprocess.DEVNULL,
                         stderr=subprocess.DEVNULL)
         shutil.rmtree(_socket_dir[0], True)
+        _socket_dir.clear()  # a later module in the same run (test_by_request) starts afresh
 
 
 class Screen(object):
