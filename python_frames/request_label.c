@@ -143,17 +143,26 @@ static bool read_text(const struct py_walker *w, uint64_t addr, char *out, size_
 }
 
 /* What a field must look like, else it was misread (or is hostile): an HTTP method
- * is upper-case letters, a view's path a dotted Python name. */
+ * is upper-case letters, a view's path a dotted Python name with at least one dot
+ * (Django's _func_path is the module, a dot and the view's qualified name): a string
+ * of the environ read in its place, HTTP_ACCEPT_ENCODING, was once taken for a view
+ * (gunicorn gthread, CPython 3.11, under ASan). */
 static bool looks_like(const char *text, bool dotted_name)
 {
     if (text[0] == '\0')
         return false;
+    bool dot = false;
     for (const char *c = text; *c; c++) {
         bool upper = *c >= 'A' && *c <= 'Z', lower = *c >= 'a' && *c <= 'z', digit = *c >= '0' && *c <= '9';
-        if (dotted_name ? !(upper || lower || digit || *c == '_' || *c == '.') : !upper)
+        if (dotted_name && *c == '.') {
+            if (c == text || c[1] == '\0' || c[1] == '.')
+                return false;
+            dot = true;
+        } else if (dotted_name ? !(upper || lower || digit || *c == '_') : !upper) {
             return false;
+        }
     }
-    return true;
+    return !dotted_name || dot;
 }
 
 static bool attr(const struct py_walker *w, uint64_t obj, const char *name, uint64_t *value)
