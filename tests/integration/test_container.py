@@ -23,8 +23,10 @@ import harness as h
 from test_html_viewer import page_data
 from test_native import thread_frames_text
 
-APP = r'''
-import json, os, sys
+# The container's program: a Python loop, announced and run. NATIVE_APP adds a second
+# thread in libc's clock_gettime (time.monotonic) while the main thread runs Python:
+# C frames of the container's libc under one thread, none under the other.
+LOOP = r'''
 def container_leaf():
     total = 0
     for i in range(300):
@@ -33,33 +35,18 @@ def container_leaf():
 def container_main():
     while True:
         container_leaf()
-sys.stdout.write("READY %s\n" % json.dumps({"pid_inside": os.getpid()}))
+'''
+RUN = r'''sys.stdout.write("READY %s\n" % json.dumps({"pid_inside": os.getpid()}))
 sys.stdout.flush()
 container_main()
 '''
-
-# A second thread in libc's clock_gettime (time.monotonic) while the main thread runs
-# Python: C frames of the container's libc under one thread, none under the other.
-NATIVE_APP = r'''
-import json, os, sys, threading, time
+APP = "import json, os, sys" + LOOP + RUN
+NATIVE_APP = "import json, os, sys, threading, time" + r'''
 def clock_loop():
     while True:
         time.monotonic()
 def clock_thread():
-    clock_loop()
-def container_leaf():
-    total = 0
-    for i in range(300):
-        total += i
-    return total
-def container_main():
-    while True:
-        container_leaf()
-threading.Thread(target=clock_thread, name="clock").start()
-sys.stdout.write("READY %s\n" % json.dumps({"pid_inside": os.getpid()}))
-sys.stdout.flush()
-container_main()
-'''
+    clock_loop()''' + LOOP + 'threading.Thread(target=clock_thread, name="clock").start()\n' + RUN
 
 # Runs as the container's PID 1 under `unshare --mount --pid --fork`: builds the
 # root from bind mounts, writes the script into a tmpfs that only this mount
