@@ -21,12 +21,16 @@ DURATION = 8
 OFF_CPU = ("sleeping", "receiving")
 MAX_OFF_CPU = 0.01  # share of the profile
 TOLERANCE = 0.03    # compute's share against the measured one
-# The waiting phases burn some CPU entering and leaving their system calls: about 0.4 % of
-# the thread's CPU on a quiet machine, about 3 % here under the sanitized suite's load. A
-# sample lands in those bursts too rarely to credit them (crediting them would also
-# break MAX_OFF_CPU), and the burst after a wake-up is credited with the compute
-# stack that follows it; so compute's share may exceed the measured one by what the
-# waiting phases burned, never more, and never fall below it by more than TOLERANCE.
+# What the profile's shares are made of is the CPU the samples credit, and the waiting
+# phases are not among it (MAX_OFF_CPU). Their own CPU W (entering and leaving the
+# system calls: 0.5-1 % of the thread's CPU on a quiet machine, 3 % under the sanitized
+# suite's load) is dropped at the next sample that finds the thread asleep, or credited
+# with the stack a sample finds running after the wake-up (compute's, nearly always).
+# So the measured counterpart of compute's share is compute's CPU over the thread's CPU
+# outside the waiting phases, C / (T - W); either fate of W moves the profile's share
+# from it by at most W times the loop's own small share (< 0.1 point). Against the
+# thread's whole CPU, C / T, the profile must read higher by about W: no rule can give
+# the waiting phases their W and keep them under MAX_OFF_CPU.
 # top's plain rows: %Own %Total OwnTime TotalTime Calls Function File:Line
 TOP_ROW = re.compile(r"^\s*([\d.]+)\s+([\d.]+)\s+[\d.]+\s+[\d.]+\s+\d+\s+(\S+)\s+\S+:\d+\s*$")
 TOP_ROW_TIMES = re.compile(r"^\s*([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+\d+\s+(\S+)\s+\S+:\d+\s*$")
@@ -89,20 +93,20 @@ class SharedCpu(object):
 
 
 def measured_shares(before, after):
-    """The thread's CPU time between two TOTALS: compute's share of it, the
-    waiting phases' share of it, and their share of the wall time (that they
-    really waited)."""
+    """The thread's CPU time between two TOTALS: compute's share of what it ran
+    outside the waiting phases, the waiting phases' share of all it ran, and their
+    share of the wall time (that they really waited)."""
     def delta(phase, field):
         return after["phases"][phase][field] - before["phases"][phase][field]
     cpu = after["cpu"] - before["cpu"]
     wall = after["wall"] - before["wall"]
-    return (delta("compute", "cpu") / cpu, sum(delta(p, "cpu") for p in OFF_CPU) / cpu,
+    waiting_cpu = sum(delta(p, "cpu") for p in OFF_CPU)
+    return (delta("compute", "cpu") / (cpu - waiting_cpu), waiting_cpu / cpu,
             sum(delta(p, "wall") for p in OFF_CPU) / wall)
 
 
-def assert_compute_share(test, share, truth, waiting_cpu, detail):
-    test.assertGreaterEqual(share, truth - TOLERANCE, detail)
-    test.assertLessEqual(share, truth + waiting_cpu + TOLERANCE, detail)
+def assert_compute_share(test, share, truth, detail):
+    test.assertLessEqual(abs(share - truth), TOLERANCE, detail)
 
 
 class CpuMode(unittest.TestCase):
@@ -134,10 +138,11 @@ class CpuMode(unittest.TestCase):
             self.assertGreater(total, 1.0, "%s: %.2f s in the profile" % (label, total))
             off = sum(cumulative.get(name, 0.0) for name in OFF_CPU) / total
             compute = cumulative.get("compute", 0.0) / total
-            detail = "%s: compute %.3f (measured %.3f, waiting phases' CPU %.3f), waiting %.4f of %.2f s; %r" % (
+            detail = "%s: compute %.3f (measured %.3f outside the waiting phases, whose CPU was %.3f), " \
+                     "waiting %.4f of %.2f s; %r" % (
                 label, compute, compute_truth, waiting_cpu, off, total, sorted(cumulative.items()))
             self.assertLessEqual(off, MAX_OFF_CPU, detail)
-            assert_compute_share(self, compute, compute_truth, waiting_cpu, detail)
+            assert_compute_share(self, compute, compute_truth, detail)
 
         harness.for_each_interpreter(self, check)
 
@@ -156,11 +161,11 @@ class CpuMode(unittest.TestCase):
             for m in map(TOP_ROW.match, r.stdout.splitlines()):
                 if m:
                     total[m.group(3)] = float(m.group(2)) / 100
-            detail = "%s: measured compute %.3f, waiting phases' CPU %.3f; top:\n%s" % (
+            detail = "%s: measured compute %.3f outside the waiting phases, whose CPU was %.3f; top:\n%s" % (
                 label, compute_truth, waiting_cpu, r.stdout)
             self.assertIn("compute", total, detail)
             self.assertLessEqual(sum(total.get(name, 0.0) for name in OFF_CPU), MAX_OFF_CPU, detail)
-            assert_compute_share(self, total["compute"], compute_truth, waiting_cpu, detail)
+            assert_compute_share(self, total["compute"], compute_truth, detail)
 
         harness.for_each_interpreter(self, check)
 
