@@ -42,6 +42,7 @@ IDLE_TOLERANCE = TOLERANCE  # see check_routes
 # came from its generator feeding sqlite3's executemany. A torn stack is now read once
 # more.)
 RATE = 400
+SANITIZED = os.environ.get("PYATTACH_SANITIZED", "0") in ("1", "ON", "TRUE", "true")
 # /fast/ spins this long on the CPU: one sampling interval, so each request gets about
 # one sample whatever its phase (the count's binomial noise is p(1-p) per request, ~0
 # at p = 1), and still the fastest route by far (search: ~10 ms, orders: ~40 ms).
@@ -404,11 +405,13 @@ class ByRequestServersTestCase(unittest.TestCase):
         # Nothing but orders was requested in the window: both of the route's labels,
         # and other labels only from misreads (check_orders_labels), under 2 % of the
         # requests' samples (the resolved label holds few: a light request is ~0.5 ms).
+        # Under ASan pyattach's reads take several times longer, and the race with the
+        # server widens with them: 4 % there (measured 21 of 951 samples, 2.2 %, in CI).
         self.check_orders_labels(dict((r, (n, 0)) for r, n in roots.items()), roots)
         self.assertIn(ORDERS_WSGI, roots)
         requests = sum(n for r, n in roots.items() if r != NO_REQUEST)
         stray = sum(n for r, n in roots.items() if r not in (NO_REQUEST, ROUTES["orders"], ORDERS_WSGI))
-        self.assertLess(stray, 0.02 * requests, roots)
+        self.assertLess(stray, (0.04 if SANITIZED else 0.02) * requests, roots)
         labels = set(r for r in roots if r != NO_REQUEST)
         # and pyattach counted exactly the labels it wrote, none folded
         m = re.search(r"--by-request: (\d+) request labels, (\d+) more folded", stderr)
