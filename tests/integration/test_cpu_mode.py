@@ -39,8 +39,10 @@ TOP_ROW_TIMES = re.compile(r"^\s*([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+\d+
 # half of it (0.41-0.50 measured, pyattach itself running there at times), so the
 # target is runnable, not running, half of its wall time. What cpu mode credits is its
 # CPU time over the recording: the thread's CPU share (schedstat's time on a CPU over
-# the wall time around pyattach's run) times the seconds pyattach sampled. Measured on
-# 3.12.1 at 100 and 1000 Hz: the profile held 1.000-1.007 of that. Crediting the
+# the wall time around pyattach's run) times the seconds pyattach sampled. pyattach runs
+# on the other CPUs: the ASan build's start and end, had they taken the shared CPU,
+# lowered the share around the run below the one while sampling (top credited 1.033 and
+# 1.050 of it). Measured on 3.12.1 at 100 and 1000 Hz: the profile held 1.000-1.007 of it. Crediting the
 # runnable time as well would give twice as much; CONTENDED_TOLERANCE (relative)
 # leaves room for the time pyattach lost and for a scheduler share that drifts.
 CONTENDED_TOLERANCE = 0.05
@@ -67,7 +69,11 @@ class SharedCpu(object):
     to the same CPU; measure() runs a command and gives the target's CPU share over it."""
 
     def __init__(self, python):
-        self.cpu = max(os.sched_getaffinity(0))
+        cpus = os.sched_getaffinity(0)
+        if len(cpus) < 2:
+            raise AssertionError("the shared-CPU check needs 2 CPUs, one for pyattach; have %r" % sorted(cpus))
+        self.cpu = max(cpus)
+        self.others = cpus - {self.cpu}
         self.python = python
 
     def __enter__(self):
@@ -93,9 +99,16 @@ class SharedCpu(object):
         return False
 
     def measure(self, args):
-        cpu, wall = thread_cpu_ns(self.target.pid), time.monotonic()
-        r = harness.run_pyattach(args)
-        share = (thread_cpu_ns(self.target.pid) - cpu) / 1e9 / (time.monotonic() - wall)
+        """pyattach's result and the target's CPU share over its run; pyattach (our
+        child: it inherits our affinity) runs off the shared CPU."""
+        mine = os.sched_getaffinity(0)
+        os.sched_setaffinity(0, self.others)
+        try:
+            cpu, wall = thread_cpu_ns(self.target.pid), time.monotonic()
+            r = harness.run_pyattach(args)
+            share = (thread_cpu_ns(self.target.pid) - cpu) / 1e9 / (time.monotonic() - wall)
+        finally:
+            os.sched_setaffinity(0, mine)
         return r, share
 
 
