@@ -4,7 +4,7 @@
 # opened, read and closed each time (on_cpu in sampler/sampler.c); wall mode reads
 # .../syscall instead, from a file kept open (the wait leaf, sampler/wait_leaf.c).
 #
-#     flock /tmp/pa-test.lock /usr/bin/python3 bench/bench_cpu_mode.py [--pyattach PATH] [--python PY]
+#     /usr/bin/python3 bench/bench_cpu_mode.py [--pyattach PATH] [--python PY]
 #
 # Part 1: one pyattach records the same target at 1 kHz for 3 s in wall and in cpu
 # mode, interleaved, three runs each, on a 1-thread and a 4-thread target; the figure
@@ -17,8 +17,7 @@
 # loop: each figure carries the interpreter's own cost of the calls (~1 µs here), the
 # same in every row, so the rows compare. A benchmark, not a test: it prints figures
 # and exits 0 unless something could not run. Takes about 1 minute; it kills only the
-# processes it started, by PID. Run it under the lock the integration tests take, so
-# no test loads the CPUs meanwhile.
+# processes it started, by PID. Run it with nothing else loading the CPUs.
 import argparse
 import os
 import re
@@ -27,18 +26,13 @@ import subprocess
 import sys
 import time
 
+from bench_wait_leaf import TARGETS as WAIT_LEAF_TARGETS
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 
-TARGETS = {
-    "1 thread spinning": "while True: pass\n",
-    "4 threads, GIL-bound": (
-        "import threading\n"
-        "def spin():\n"
-        "    while True: pass\n"
-        "for _ in range(4): threading.Thread(target=spin, daemon=True).start()\n"
-        "threading.Event().wait()\n"),
-}
+# The same targets as the wait leaf's bench, less the sleeping one (cpu mode credits it nothing).
+TARGETS = dict((name, WAIT_LEAF_TARGETS[name]) for name in ("1 thread spinning", "4 threads, GIL-bound"))
 MODES = ("wall", "cpu")
 FILES = ("stat", "schedstat", "syscall", "wchan")
 RATE, SECONDS, RUNS, READS = 1000, 3, 3, 20000
